@@ -1,0 +1,112 @@
+/**
+ * Configuration: read once, from the environment and `--flags` (flags win),
+ * validated, and passed down as one typed object. Nothing else in the server
+ * reads `process.env`.
+ */
+import { resolve } from 'node:path'
+import type { Durability } from './store/sqlite.js'
+
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  durability: Durability
+  maxMessageBytes: number
+  maxBufferedBytes: number
+  unloadGraceMs: number
+  compactAfterUpdates: number
+  compactAfterBytes: number
+  pingIntervalMs: number
+  logLevel: string
+  /** Folder with the built client (index.html and assets). */
+  clientDir: string
+}
+
+/** A configuration problem, reported to the user as is. */
+export class ConfigError extends Error {}
+
+interface Option {
+  key: keyof Config
+  flag: string
+  env: string
+  default: string
+  help: string
+  parse(raw: string): Config[keyof Config]
+}
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (raw: string) => {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`expected a whole number, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new ConfigError(`expected a number from ${min} to ${max}, got ${n}`)
+  return n
+}
+const oneOf = (...values: string[]) => (raw: string) => {
+  if (!values.includes(raw)) throw new ConfigError(`expected one of ${values.join(', ')}, got "${raw}"`)
+  return raw
+}
+const text = (raw: string) => {
+  if (raw === '') throw new ConfigError('expected a value')
+  return raw
+}
+
+const MiB = 1024 * 1024
+
+const OPTIONS: Option[] = [
+  { key: 'port', flag: '--port', env: 'PORT', default: '1234', help: 'TCP port to listen on (0 picks a free one)', parse: integer(0, 65535) },
+  { key: 'host', flag: '--host', env: 'HOST', default: '127.0.0.1', help: 'address to listen on; 0.0.0.0 exposes the relay to the network', parse: text },
+  { key: 'dataDir', flag: '--data-dir', env: 'DATA_DIR', default: './data', help: 'folder for the SQLite database', parse: (raw) => resolve(text(raw)) },
+  { key: 'durability', flag: '--durability', env: 'DURABILITY', default: 'process', help: '"process": commits survive a killed relay (synchronous=NORMAL); "fsync": they also survive power loss (synchronous=FULL)', parse: oneOf('process', 'fsync') },
+  { key: 'maxMessageBytes', flag: '--max-message-bytes', env: 'MAX_MESSAGE_BYTES', default: String(16 * MiB), help: 'largest frame a client may send; larger ones close its connection (1009)', parse: integer(1024) },
+  { key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', default: String(64 * MiB), help: 'unsent bytes a client may fall behind by before it is disconnected (4008)', parse: integer(1024) },
+  { key: 'unloadGraceMs', flag: '--unload-grace-ms', env: 'UNLOAD_GRACE_MS', default: '30000', help: 'how long a document stays in memory after its last client leaves', parse: integer(0) },
+  { key: 'compactAfterUpdates', flag: '--compact-after-updates', env: 'COMPACT_AFTER_UPDATES', default: '500', help: 'compact a document\'s update log once it has more rows than this', parse: integer(1) },
+  { key: 'compactAfterBytes', flag: '--compact-after-bytes', env: 'COMPACT_AFTER_BYTES', default: String(4 * MiB), help: '... or more bytes than this', parse: integer(1) },
+  { key: 'pingIntervalMs', flag: '--ping-interval-ms', env: 'PING_INTERVAL_MS', default: '30000', help: 'ping every client this often; one that misses a pong is disconnected', parse: integer(100) },
+  { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info', help: 'pino log level', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  { key: 'clientDir', flag: '--client-dir', env: 'CLIENT_DIR', default: './dist/client', help: 'folder with the built editor (npm run build)', parse: (raw) => resolve(text(raw)) },
+]
+
+/** The result of parsing: a config to run with, or a request for help. */
+export type ParsedArgs = { help: true } | { help: false; config: Config }
+
+/**
+ * Parses `argv` (without node and script) over `env`. Throws ConfigError
+ * naming the offending flag or variable.
+ */
+export function parseConfig(argv: string[], env: Record<string, string | undefined>): ParsedArgs {
+  const raw = new Map<Option, { value: string; source: string }>()
+  for (const option of OPTIONS) {
+    const fromEnv = env[option.env]
+    if (fromEnv !== undefined) raw.set(option, { value: fromEnv, source: option.env })
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--help' || arg === '-h') return { help: true }
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    const option = OPTIONS.find((o) => o.flag === flag)
+    if (!option) throw new ConfigError(`unknown option "${arg}" (see --help)`)
+    const value = inline ?? argv[++i]
+    if (value === undefined) throw new ConfigError(`${flag} needs a value`)
+    raw.set(option, { value, source: flag })
+  }
+  const config = {} as Record<keyof Config, unknown>
+  for (const option of OPTIONS) {
+    const given = raw.get(option)
+    try {
+      config[option.key] = option.parse(given?.value ?? option.default)
+    } catch (err) {
+      throw new ConfigError(`${given?.source ?? option.flag}: ${(err as Error).message}`)
+    }
+  }
+  return { help: false, config: config as unknown as Config }
+}
+
+/** The --help text, generated from the same table the parser uses. */
+export function helpText(): string {
+  const lines = ['Usage: npm start -- [options]', '', 'Tandem relay: serves the editor and syncs documents.', '', 'Options (each also read from the environment variable shown):']
+  for (const o of OPTIONS) {
+    lines.push(`  ${`${o.flag} <value>`.padEnd(30)} ${o.env.padEnd(22)} ${o.help} (default ${o.default})`)
+  }
+  lines.push(`  ${'--help'.padEnd(30)} ${''.padEnd(22)} show this text`)
+  return lines.join('\n')
+}

@@ -1,0 +1,86 @@
+/**
+ * HTTP routes: the editor app, /healthz, and WebSocket upgrades at
+ * /ws/<docName>. Every refusal carries a status and a reason.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import sirv from 'sirv'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { isValidDocName } from '../shared/docname.js'
+
+export interface HttpOptions {
+  clientDir: string
+  maxMessageBytes: number
+  /** Answers GET /healthz. */
+  health(): Record<string, unknown>
+  /** A WebSocket for a valid document name was accepted. */
+  onSocket(ws: WebSocket, docName: string, req: IncomingMessage): void
+}
+
+/** The app's pages: "/" and "/d/<name>" both serve the single-page client. */
+const APP_PAGE = /^\/(d\/[^/]+)?$/
+const WS_PATH = /^\/ws\/([^/]*)$/
+
+export function createHttpServer(options: HttpOptions): Server {
+  const indexFile = join(options.clientDir, 'index.html')
+  const assets = sirv(options.clientDir, { dev: false, etag: true, dotfiles: false })
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false })
+
+  const server = createServer((req, res) => {
+    const path = rawPath(req)
+    if (req.method === 'GET' && path === '/healthz') {
+      return sendJson(res, 200, { status: 'ok', ...options.health() })
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && APP_PAGE.test(path)) {
+      if (!existsSync(indexFile)) {
+        return sendText(res, 503, `The editor is not built (no ${indexFile}). Run "npm run build", or start with "npm start".`)
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' })
+      return res.end(req.method === 'HEAD' ? undefined : readFileSync(indexFile))
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      return assets(req, res, () => sendText(res, 404, 'not found'))
+    }
+    sendText(res, 405, 'method not allowed')
+  })
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Match the raw path: new URL() would resolve "/ws/.." away.
+    const match = WS_PATH.exec(rawPath(req))
+    if (!match) return refuseUpgrade(socket, 404, 'WebSocket endpoint is /ws/<docName>')
+    const docName = match[1]!
+    if (!isValidDocName(docName)) {
+      return refuseUpgrade(socket, 400, 'invalid document name: use 1-128 characters of A-Z a-z 0-9 . _ -')
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => options.onSocket(ws, docName, req))
+  })
+
+  return server
+}
+
+function rawPath(req: IncomingMessage): string {
+  const url = req.url ?? '/'
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+  res.end(JSON.stringify(body))
+}
+
+function sendText(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' })
+  res.end(body + '\n')
+}
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  const body = reason + '\n'
+  const statusText = status === 400 ? 'Bad Request' : 'Not Found'
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+}

@@ -1,0 +1,85 @@
+/**
+ * Wires one relay together: store -> rooms -> connections -> HTTP server.
+ * Used by main.ts and, in-process, by the integration tests.
+ */
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import { createHttpServer } from './http.js'
+import { Rooms } from './relay/rooms.js'
+import { Connection } from './relay/connection.js'
+import { SqliteStore } from './store/sqlite.js'
+import type { DocStore } from './store/store.js'
+import { CloseCode } from '../shared/protocol.js'
+
+export interface Relay {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number
+  readonly store: DocStore
+  readonly rooms: Rooms
+  /** Stops accepting, closes every client, commits, closes the store. */
+  close(): Promise<void>
+}
+
+/** Starts a relay; `store` defaults to SQLite under `config.dataDir`. */
+export async function startRelay(
+  config: Config,
+  log: Logger,
+  store: DocStore = new SqliteStore({ dataDir: config.dataDir, durability: config.durability }),
+): Promise<Relay> {
+  const rooms = new Rooms({
+    store,
+    log,
+    unloadGraceMs: config.unloadGraceMs,
+    compactAfterUpdates: config.compactAfterUpdates,
+    compactAfterBytes: config.compactAfterBytes,
+  })
+  const connections = new Set<Connection>()
+  const startedAt = Date.now()
+
+  const server = createHttpServer({
+    clientDir: config.clientDir,
+    maxMessageBytes: config.maxMessageBytes,
+    health: () => ({
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      connections: connections.size,
+      documentsInMemory: rooms.size,
+    }),
+    onSocket: (ws, docName, req) => {
+      const connection = new Connection(ws, docName, rooms, { maxBufferedBytes: config.maxBufferedBytes, log })
+      connections.add(connection)
+      ws.on('close', () => connections.delete(connection))
+      log.info({ doc: docName, ip: req.socket.remoteAddress, connections: connections.size }, 'connection opened')
+    },
+  })
+
+  const heartbeat = setInterval(() => {
+    for (const connection of connections) connection.heartbeat()
+  }, config.pingIntervalMs)
+  heartbeat.unref()
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+
+  let closing: Promise<void> | null = null
+  return {
+    port,
+    store,
+    rooms,
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(heartbeat)
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        await rooms.closeAll(CloseCode.GOING_AWAY)
+        server.closeAllConnections()
+        await stopped
+        await store.close()
+      })()),
+  }
+}

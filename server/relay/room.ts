@@ -1,0 +1,226 @@
+/**
+ * One document in memory: its Y.Doc, its awareness, and the peers connected
+ * to it. The room is where the relay's two promises live:
+ *
+ * - Load before reply: a room exists only once its document has been read
+ *   from the store, so every sync reply is complete.
+ * - Commit before relay: an update reaches other peers (and sync replies) only
+ *   after the store has committed it, so nothing a peer has seen can be lost
+ *   by killing the relay.
+ */
+import * as Y from 'yjs'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import type { Logger } from 'pino'
+import {
+  decodeMessage,
+  encodeAwareness,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  CloseCode,
+} from '../../shared/protocol.js'
+import type { DocStore } from '../store/store.js'
+
+/** What a room needs from a connection. */
+export interface Peer {
+  /** Queues a frame for the peer (drops it if the peer is closing). */
+  send(frame: Uint8Array): void
+  /** Closes the peer's connection with a documented close code. */
+  close(code: number, reason?: string): void
+  /** Awareness client ids this peer announced, removed when it leaves. */
+  readonly awarenessIds: Set<number>
+}
+
+export interface RoomOptions {
+  /** Compact the log into one state row once it has more rows than this. */
+  compactAfterUpdates: number
+  /** ... or more bytes than this. */
+  compactAfterBytes: number
+  log: Logger
+  /** Called when the last peer leaves. */
+  onEmpty(room: Room): void
+  /** Called when the store failed; the room must be dropped from memory. */
+  onFailed(room: Room): void
+}
+
+export class Room {
+  readonly doc: Y.Doc
+  readonly awareness: awarenessProtocol.Awareness
+  private readonly peers = new Set<Peer>()
+  /** Settles once every update applied so far is committed. */
+  private committed: Promise<void> = Promise.resolve()
+  private logRows: number
+  private logBytes: number
+  private failed = false
+  /** True once the room has left memory; a destroyed room takes no peers. */
+  destroyed = false
+
+  /** Loads a document from the store and returns its room. */
+  static async load(name: string, store: DocStore, options: RoomOptions): Promise<Room> {
+    const updates = await store.load(name)
+    return new Room(name, store, options, updates)
+  }
+
+  private constructor(
+    readonly name: string,
+    private readonly store: DocStore,
+    private readonly options: RoomOptions,
+    updates: Uint8Array[],
+  ) {
+    this.doc = new Y.Doc({ gc: true })
+    this.doc.transact(() => {
+      for (const update of updates) {
+        try {
+          Y.applyUpdate(this.doc, update)
+        } catch (err) {
+          // A row Yjs cannot read must not make the whole document unreadable.
+          options.log.error({ doc: name, err }, 'skipping unreadable stored update')
+        }
+      }
+    })
+    this.logRows = updates.length
+    this.logBytes = updates.reduce((sum, u) => sum + u.byteLength, 0)
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.commitThenRelay(update, origin))
+
+    this.awareness = new awarenessProtocol.Awareness(this.doc)
+    this.awareness.setLocalState(null)
+    this.awareness.on('update', this.relayAwareness)
+  }
+
+  /** Number of connected peers. */
+  get peerCount(): number {
+    return this.peers.size
+  }
+
+  /** Adds a peer and opens the sync handshake with it. */
+  join(peer: Peer): void {
+    this.peers.add(peer)
+    peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    const states = this.awareness.getStates()
+    if (states.size > 0) {
+      peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
+    }
+  }
+
+  /** Removes a peer; its presence disappears for everyone else. */
+  leave(peer: Peer): void {
+    if (!this.peers.delete(peer)) return
+    if (peer.awarenessIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.awarenessIds], null)
+    }
+    if (this.peers.size === 0) this.options.onEmpty(this)
+  }
+
+  /**
+   * Handles one frame from a peer. Throws when the frame is malformed or Yjs
+   * rejects it; the caller closes that peer's connection.
+   */
+  receive(peer: Peer, frame: Uint8Array): void {
+    const message = decodeMessage(frame)
+    switch (message.kind) {
+      case 'sync-step1': {
+        // Computed now, sent once everything it contains is committed.
+        const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
+        this.afterCommit(() => peer.send(reply))
+        break
+      }
+      case 'sync-step2':
+      case 'sync-update':
+        // Emits 'update' (-> commitThenRelay) when it changes the document.
+        Y.applyUpdate(this.doc, message.update, peer)
+        break
+      case 'awareness':
+        awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, peer)
+        break
+      case 'query-awareness':
+        peer.send(
+          encodeAwareness(
+            awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
+          ),
+        )
+        break
+      case 'unknown':
+        break
+    }
+  }
+
+  /** Resolves once every update applied so far is committed (or failed). */
+  settled(): Promise<void> {
+    return this.committed.catch(() => undefined)
+  }
+
+  /** Closes every peer's connection with `code`. */
+  closeAll(code: number, reason?: string): void {
+    for (const peer of [...this.peers]) peer.close(code, reason)
+  }
+
+  /** Frees the document; the room must not be used afterwards. */
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.awareness.off('update', this.relayAwareness)
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
+
+  private afterCommit(fn: () => void): void {
+    this.committed.then(fn, () => undefined)
+  }
+
+  private commitThenRelay(update: Uint8Array, origin: unknown): void {
+    const commit = this.store.append(this.name, update)
+    // The store settles commits in order, so the newest one covers all before.
+    this.committed = commit
+    this.logRows += 1
+    this.logBytes += update.byteLength
+    commit.then(
+      () => {
+        // Durability first: only now, with the update committed, may anyone see it.
+        const frame = encodeSyncUpdate(update)
+        for (const peer of this.peers) if (peer !== origin) peer.send(frame)
+        this.compactIfDue()
+      },
+      (err: Error) => this.fail(err),
+    )
+  }
+
+  private compactIfDue(): void {
+    if (this.destroyed) return
+    if (this.logRows <= this.options.compactAfterUpdates && this.logBytes <= this.options.compactAfterBytes) return
+    const state = Y.encodeStateAsUpdate(this.doc)
+    this.logRows = 1
+    this.logBytes = state.byteLength
+    this.store.compact(this.name, state).then(
+      () => this.options.log.debug({ doc: this.name, bytes: state.byteLength }, 'compacted'),
+      (err: Error) => this.fail(err),
+    )
+  }
+
+  /**
+   * The store lost an update. The in-memory document now holds content the
+   * store does not, so drop it: every peer reconnects, the room reloads from
+   * the store, and each peer's sync step 2 sends back what is missing.
+   */
+  private fail(err: Error): void {
+    if (this.failed) return
+    this.failed = true
+    this.options.log.error({ doc: this.name, err }, 'store commit failed; closing the document')
+    this.closeAll(CloseCode.STORE_FAILED)
+    this.options.onFailed(this)
+  }
+
+  private readonly relayAwareness = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = added.concat(updated, removed)
+    if (this.peers.has(origin as Peer)) {
+      // Remember which clients this peer speaks for, to remove them when it leaves.
+      const ids = (origin as Peer).awarenessIds
+      for (const id of added) ids.add(id)
+      for (const id of removed) ids.delete(id)
+    }
+    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
+    for (const peer of this.peers) if (peer !== origin) peer.send(frame)
+  }
+}

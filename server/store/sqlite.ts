@@ -1,0 +1,154 @@
+/**
+ * DocStore on SQLite (better-sqlite3), one file in WAL mode.
+ *
+ * better-sqlite3 is synchronous, so each commit blocks the event loop. Group
+ * commit keeps that cheap under load: appends queue up, and one
+ * `setImmediate` later a single transaction writes every queued operation and
+ * resolves all their promises. Every message read in one pass of the event
+ * loop therefore shares one commit.
+ */
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { DocInfo, DocStore } from './store.js'
+
+/** How hard a commit is made to stick. */
+export type Durability = 'process' | 'fsync'
+
+export interface SqliteStoreOptions {
+  /** Folder holding `tandem.db` (created if missing). */
+  dataDir: string
+  /**
+   * 'process' (synchronous=NORMAL): a commit survives a killed process.
+   * 'fsync' (synchronous=FULL): a commit also survives power loss.
+   */
+  durability: Durability
+}
+
+type Op =
+  | { kind: 'append'; name: string; data: Uint8Array }
+  | { kind: 'compact'; name: string; data: Uint8Array }
+
+interface Pending {
+  ops: Op[]
+  waiters: Array<{ resolve: () => void; reject: (err: Error) => void }>
+}
+
+export class SqliteStore implements DocStore {
+  private readonly db: Database.Database
+  private pending: Pending | null = null
+  private closed = false
+  private readonly stmts
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true })
+    this.db = new Database(join(options.dataDir, 'tandem.db'))
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${options.durability === 'fsync' ? 'FULL' : 'NORMAL'}`)
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS docs (
+        name TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        size INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE IF NOT EXISTS updates (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc TEXT NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
+    `)
+    this.stmts = {
+      load: this.db.prepare('SELECT data FROM updates WHERE doc = ? ORDER BY seq').pluck(),
+      insert: this.db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)'),
+      deleteLog: this.db.prepare('DELETE FROM updates WHERE doc = ?'),
+      touch: this.db.prepare(`
+        INSERT INTO docs (name, created_at, updated_at, size) VALUES (@name, @now, @now, @bytes)
+        ON CONFLICT (name) DO UPDATE SET updated_at = @now, size = size + @bytes`),
+      resetSize: this.db.prepare('UPDATE docs SET size = @bytes, updated_at = @now WHERE name = @name'),
+      list: this.db.prepare('SELECT name, updated_at AS updatedAt, size FROM docs ORDER BY updated_at DESC, name'),
+      deleteDoc: this.db.prepare('DELETE FROM docs WHERE name = ?'),
+    }
+  }
+
+  async load(name: string): Promise<Uint8Array[]> {
+    this.assertOpen()
+    // Reads committed rows only, like any other backend would. The relay never
+    // loads a document while appends to it are still pending.
+    return (this.stmts.load.all(name) as Buffer[]).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
+  }
+
+  append(name: string, update: Uint8Array): Promise<void> {
+    return this.enqueue({ kind: 'append', name, data: update })
+  }
+
+  compact(name: string, state: Uint8Array): Promise<void> {
+    return this.enqueue({ kind: 'compact', name, data: state })
+  }
+
+  async list(): Promise<DocInfo[]> {
+    this.assertOpen()
+    return this.stmts.list.all() as DocInfo[]
+  }
+
+  async delete(name: string): Promise<void> {
+    this.assertOpen()
+    if (this.pending) this.flush()
+    this.db.transaction(() => {
+      this.stmts.deleteLog.run(name)
+      this.stmts.deleteDoc.run(name)
+    })()
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    if (this.pending) this.flush()
+    this.closed = true
+    this.db.close()
+  }
+
+  private enqueue(op: Op): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'))
+    return new Promise((resolve, reject) => {
+      if (!this.pending) {
+        this.pending = { ops: [], waiters: [] }
+        setImmediate(() => this.flush())
+      }
+      this.pending.ops.push(op)
+      this.pending.waiters.push({ resolve, reject })
+    })
+  }
+
+  /** Writes every queued operation in one transaction, then settles them. */
+  private flush(): void {
+    const batch = this.pending
+    if (!batch) return
+    this.pending = null
+    const now = Date.now()
+    try {
+      this.db.transaction(() => {
+        for (const op of batch.ops) {
+          const bytes = op.data.byteLength
+          if (op.kind === 'compact') {
+            this.stmts.deleteLog.run(op.name)
+            this.stmts.insert.run(op.name, op.data)
+            this.stmts.touch.run({ name: op.name, now, bytes: 0 })
+            this.stmts.resetSize.run({ name: op.name, now, bytes })
+          } else {
+            this.stmts.insert.run(op.name, op.data)
+            this.stmts.touch.run({ name: op.name, now, bytes })
+          }
+        }
+      })()
+    } catch (err) {
+      for (const w of batch.waiters) w.reject(err as Error)
+      return
+    }
+    for (const w of batch.waiters) w.resolve()
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('store is closed')
+  }
+}

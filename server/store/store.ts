@@ -1,0 +1,36 @@
+/**
+ * The storage interface the relay depends on. It never sees SQL: a store keeps,
+ * per document, an append-only log of Yjs updates that can be replaced by one
+ * compacted state. Any backend (SQLite today, PostgreSQL later) implements it.
+ *
+ * Durability contract: when `append` resolves, the update survives a killed
+ * process (and, where the store is configured for it, power loss). The relay
+ * awaits it before relaying the update to anyone.
+ */
+export interface DocStore {
+  /** Every stored update of a document, oldest first (empty for a new one). */
+  load(name: string): Promise<Uint8Array[]>
+  /** Appends one update to a document's log; resolves once it is committed. */
+  append(name: string, update: Uint8Array): Promise<void>
+  /**
+   * Replaces a document's whole log with one state update, atomically.
+   * `state` must contain everything appended so far; appends issued after
+   * this call are kept.
+   */
+  compact(name: string, state: Uint8Array): Promise<void>
+  /** Every stored document, most recently updated first. */
+  list(): Promise<DocInfo[]>
+  /** Removes a document and its log. */
+  delete(name: string): Promise<void>
+  /** Commits what is pending and releases the backend. */
+  close(): Promise<void>
+}
+
+/** What the store knows about a document without loading it. */
+export interface DocInfo {
+  name: string
+  /** Milliseconds since the epoch of the last append or compaction. */
+  updatedAt: number
+  /** Bytes in the document's log. */
+  size: number
+}

@@ -1,0 +1,39 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ConfigError, helpText, parseConfig } from '../../server/config.js'
+
+const configOf = (argv: string[], env: Record<string, string> = {}) => {
+  const parsed = parseConfig(argv, env)
+  assert.equal(parsed.help, false)
+  return (parsed as Extract<typeof parsed, { help: false }>).config
+}
+
+test('defaults need no configuration', () => {
+  const config = configOf([])
+  assert.equal(config.port, 1234)
+  assert.equal(config.host, '127.0.0.1')
+  assert.match(config.dataDir, /\/data$/)
+  assert.equal(config.durability, 'process')
+  assert.equal(config.maxMessageBytes, 16 * 1024 * 1024)
+  assert.equal(config.unloadGraceMs, 30_000)
+})
+
+test('flags override the environment, in both --flag value and --flag=value forms', () => {
+  assert.equal(configOf([], { PORT: '8080' }).port, 8080)
+  assert.equal(configOf(['--port', '9090'], { PORT: '8080' }).port, 9090)
+  assert.equal(configOf(['--port=9091']).port, 9091)
+  assert.equal(configOf([], { DURABILITY: 'fsync' }).durability, 'fsync')
+})
+
+test('unknown flags and invalid values are refused with a message naming them', () => {
+  assert.throws(() => parseConfig(['--prot', '1'], {}), (e: Error) => e instanceof ConfigError && /--prot/.test(e.message))
+  assert.throws(() => parseConfig([], { PORT: 'abc' }), /PORT: expected a whole number/)
+  assert.throws(() => parseConfig(['--port', '70000'], {}), /--port: expected a number from 0 to 65535/)
+  assert.throws(() => parseConfig(['--durability', 'maybe'], {}), /--durability: expected one of process, fsync/)
+  assert.throws(() => parseConfig(['--port'], {}), /--port needs a value/)
+})
+
+test('--help is recognised and lists every option', () => {
+  assert.deepEqual(parseConfig(['--help'], {}), { help: true })
+  for (const word of ['--port', 'DATA_DIR', 'DURABILITY', '--unload-grace-ms']) assert.match(helpText(), new RegExp(word))
+})

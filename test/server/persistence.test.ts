@@ -1,0 +1,188 @@
+/**
+ * The durability promises: load before reply, commit before relay, nothing
+ * lost to a clean restart or to kill -9, compaction and unloading keep content.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import * as Y from 'yjs'
+import { pino } from 'pino'
+import { connectStockClient, openRawSocket, until } from '../helpers/clients.js'
+import { removeDir, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
+import { decodeMessage, encodeQueryAwareness, encodeSyncStep1 } from '../../shared/protocol.js'
+import { SqliteStore } from '../../server/store/sqlite.js'
+import { Rooms } from '../../server/relay/rooms.js'
+import type { Peer } from '../../server/relay/room.js'
+import type { DocStore } from '../../server/store/store.js'
+
+test('content survives a clean restart of the relay', async () => {
+  const dir = tempDir()
+  let relay = await startTestRelay(dir)
+  const a = await connectStockClient(relay.port, 'restart')
+  a.text.insert(0, 'kept across restarts')
+  const observer = await connectStockClient(relay.port, 'restart')
+  await until(observer.doc, 'update', () => observer.text.length === 20)
+  a.destroy()
+  observer.destroy()
+  await relay.close()
+
+  relay = await startTestRelay(dir)
+  const b = await connectStockClient(relay.port, 'restart')
+  assert.equal(b.text.toString(), 'kept across restarts')
+  b.destroy()
+  await relay.close()
+  removeDir(dir)
+})
+
+test('nothing a peer has seen is lost when the relay is killed with SIGKILL', async () => {
+  const dir = tempDir()
+  const first = await startChildRelay(dir)
+  const writer = await connectStockClient(first.port, 'crash')
+  const reader = await connectStockClient(first.port, 'crash')
+  writer.provider.shouldConnect = false
+  reader.provider.shouldConnect = false
+  for (let i = 0; i < 50; i++) writer.text.insert(writer.text.length, `${i};`)
+  const expected = writer.text.toString()
+  await until(reader.doc, 'update', () => reader.text.toString() === expected)
+  // The very moment the reader holds everything, kill the relay outright.
+  first.process.kill('SIGKILL')
+  assert.equal((await first.exited).signal, 'SIGKILL')
+  writer.destroy()
+  reader.destroy()
+
+  const second = await startChildRelay(dir)
+  const fresh = await connectStockClient(second.port, 'crash')
+  assert.equal(fresh.text.toString(), expected)
+  fresh.destroy()
+  second.process.kill('SIGTERM')
+  assert.equal((await second.exited).code, 0)
+  removeDir(dir)
+})
+
+test('the first sync reply from a cold relay already holds the stored document', async () => {
+  const dir = tempDir()
+  let relay = await startTestRelay(dir)
+  const a = await connectStockClient(relay.port, 'cold')
+  a.text.insert(0, 'stored before the relay restarted')
+  const observer = await connectStockClient(relay.port, 'cold')
+  await until(observer.doc, 'update', () => observer.text.length > 0)
+  a.destroy()
+  observer.destroy()
+  await relay.close()
+
+  relay = await startTestRelay(dir)
+  const ws = await openRawSocket(relay.port, '/ws/cold')
+  const step2 = new Promise<Uint8Array>((resolve) =>
+    ws.on('message', (data: Buffer) => {
+      const message = decodeMessage(new Uint8Array(data))
+      if (message.kind === 'sync-step2') resolve(message.update)
+    }),
+  )
+  ws.send(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())))
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, await step2)
+  assert.equal(doc.getText('t').toString(), 'stored before the relay restarted')
+  ws.close()
+  await relay.close()
+  removeDir(dir)
+})
+
+test('a peer never sees an update before the store has committed it', async () => {
+  const dir = tempDir()
+  // The real SQLite store, with a gate in front of its commits.
+  const sqlite = new SqliteStore({ dataDir: dir, durability: 'process' })
+  let openGate!: () => void
+  const gate = new Promise<void>((resolve) => (openGate = resolve))
+  const gated: DocStore = {
+    load: (name) => sqlite.load(name),
+    append: (name, update) => gate.then(() => sqlite.append(name, update)),
+    compact: (name, state) => sqlite.compact(name, state),
+    list: () => sqlite.list(),
+    delete: (name) => sqlite.delete(name),
+    close: () => sqlite.close(),
+  }
+  const relay = await startTestRelay(dir, {}, gated)
+  const a = await connectStockClient(relay.port, 'ordering')
+  const b = await connectStockClient(relay.port, 'ordering')
+  const room = relay.rooms.loaded('ordering')!
+
+  a.text.insert(0, 'not yet committed')
+  await until(room.doc, 'update', () => room.doc.getText('t').length > 0)
+  // Frames on one socket arrive in order: once b has the answer to a query
+  // sent now, anything the relay sent b before it has arrived too.
+  const socket = b.provider.ws!
+  const answered = new Promise((resolve) => socket.addEventListener('message', resolve, { once: true }))
+  socket.send(encodeQueryAwareness())
+  await answered
+  assert.equal(b.text.toString(), '', 'b received an update the store had not committed')
+  assert.deepEqual(await sqlite.load('ordering'), [])
+
+  openGate()
+  await until(b.doc, 'update', () => b.text.toString() === 'not yet committed')
+  assert.equal((await sqlite.load('ordering')).length, 1)
+  a.destroy()
+  b.destroy()
+  await relay.close()
+  removeDir(dir)
+})
+
+test('compaction replaces the log with one row and keeps the content identical', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir, { compactAfterUpdates: 10 })
+  const a = await connectStockClient(relay.port, 'compact')
+  const b = await connectStockClient(relay.port, 'compact')
+  for (let i = 0; i < 25; i++) {
+    a.text.insert(a.text.length, `line ${i}\n`)
+    if (i % 5 === 0) a.text.delete(0, 2)
+  }
+  const expected = a.text.toString()
+  await until(b.doc, 'update', () => b.text.toString() === expected)
+  const rows = await relay.store.load('compact')
+  assert.ok(rows.length <= 11, `log should have been compacted, has ${rows.length} rows`)
+  const stored = new Y.Doc()
+  for (const row of rows) Y.applyUpdate(stored, row)
+  assert.equal(stored.getText('t').toString(), expected)
+  a.destroy()
+  b.destroy()
+  await relay.close()
+  removeDir(dir)
+})
+
+test('a document leaves memory after its last client leaves and reloads intact', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir, { unloadGraceMs: 50 })
+  const a = await connectStockClient(relay.port, 'unload')
+  a.text.insert(0, 'survives unloading')
+  const b = await connectStockClient(relay.port, 'unload')
+  await until(b.doc, 'update', () => b.text.length === 18)
+  assert.equal(relay.rooms.has('unload'), true)
+  a.destroy()
+  b.destroy()
+  await until(relay.rooms, 'unload', () => !relay.rooms.has('unload'))
+  const c = await connectStockClient(relay.port, 'unload')
+  assert.equal(c.text.toString(), 'survives unloading')
+  assert.equal(relay.rooms.has('unload'), true)
+  c.destroy()
+  await relay.close()
+  removeDir(dir)
+})
+
+test('concurrent first connections load the document once', async () => {
+  const dir = tempDir()
+  let loads = 0
+  class CountingStore extends SqliteStore {
+    override load(name: string) {
+      loads++
+      return super.load(name)
+    }
+  }
+  const store = new CountingStore({ dataDir: dir, durability: 'process' })
+  const rooms = new Rooms({ store, log: pino({ level: 'silent' }), unloadGraceMs: 1000, compactAfterUpdates: 100, compactAfterBytes: 1e6 })
+  const peer = (): Peer => ({ send: () => undefined, close: () => undefined, awarenessIds: new Set() })
+  const joined = await Promise.all(Array.from({ length: 10 }, () => rooms.join('once', peer())))
+  assert.equal(loads, 1)
+  assert.equal(new Set(joined).size, 1)
+  assert.equal(joined[0]!.peerCount, 10)
+  await rooms.closeAll(1001)
+  await store.close()
+  removeDir(dir)
+})

@@ -1,0 +1,83 @@
+/**
+ * The relay against the stock y-websocket client, over real sockets, with a
+ * real SQLite file.
+ */
+import { test, after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { connectStockClient, until, upgradeStatus } from '../helpers/clients.js'
+import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
+import type { Relay } from '../../server/relay.js'
+
+let dir: string
+let relay: Relay
+let docCounter = 0
+const freshDoc = () => `doc-${process.pid}-${++docCounter}`
+
+before(async () => {
+  dir = tempDir()
+  relay = await startTestRelay(dir)
+})
+after(async () => {
+  await relay.close()
+  removeDir(dir)
+})
+
+test('two stock clients converge on concurrent edits', async () => {
+  const name = freshDoc()
+  const a = await connectStockClient(relay.port, name)
+  const b = await connectStockClient(relay.port, name)
+  a.text.insert(0, 'hello from a. ')
+  b.text.insert(0, 'hello from b. ')
+  await Promise.all([until(a.doc, 'update', () => a.text.length === 28), until(b.doc, 'update', () => b.text.length === 28)])
+  assert.equal(a.text.toString(), b.text.toString())
+  assert.match(a.text.toString(), /hello from a\./)
+  assert.match(a.text.toString(), /hello from b\./)
+  a.destroy()
+  b.destroy()
+})
+
+test('awareness crosses between clients and is removed when one disconnects', async () => {
+  const name = freshDoc()
+  const a = await connectStockClient(relay.port, name)
+  const b = await connectStockClient(relay.port, name)
+  a.provider.awareness.setLocalStateField('user', { name: 'Ada' })
+  const aId = a.doc.clientID
+  await until(b.provider.awareness, 'change', () => b.provider.awareness.getStates().get(aId)?.user?.name === 'Ada')
+  // Cut A's socket without a goodbye: the relay must still clear A's presence.
+  a.provider.ws!.close()
+  a.provider.shouldConnect = false
+  await until(b.provider.awareness, 'change', () => !b.provider.awareness.getStates().has(aId))
+  a.destroy()
+  b.destroy()
+})
+
+test('a client that connects later receives the whole document in its first sync', async () => {
+  const name = freshDoc()
+  const a = await connectStockClient(relay.port, name)
+  const observer = await connectStockClient(relay.port, name)
+  a.text.insert(0, 'written before b arrived')
+  // Once relayed to the observer, the edit is committed and in the relay's copy.
+  await until(observer.doc, 'update', () => observer.text.length === 24)
+  const b = await connectStockClient(relay.port, name)
+  // connectStockClient resolves on "synced", i.e. right after the first step 2.
+  assert.equal(b.text.toString(), 'written before b arrived')
+  for (const c of [a, observer, b]) c.destroy()
+})
+
+test('invalid document names are refused with HTTP 400 at the upgrade', async () => {
+  for (const path of ['/ws/..', '/ws/.', '/ws/', '/ws/a%2Fb', '/ws/name%00', `/ws/${'x'.repeat(129)}`]) {
+    assert.equal(await upgradeStatus(relay.port, path), 400, path)
+  }
+  assert.equal(await upgradeStatus(relay.port, '/ws/a/b'), 404)
+  assert.equal(await upgradeStatus(relay.port, '/elsewhere'), 404)
+  assert.equal(await upgradeStatus(relay.port, `/ws/${'x'.repeat(128)}`), 101)
+  assert.equal(await upgradeStatus(relay.port, '/ws/Good.name_1-2'), 101)
+})
+
+test('GET /healthz answers with a JSON status', async () => {
+  const res = await fetch(`http://127.0.0.1:${relay.port}/healthz`)
+  assert.equal(res.status, 200)
+  const body = (await res.json()) as { status: string; connections: number }
+  assert.equal(body.status, 'ok')
+  assert.equal(typeof body.connections, 'number')
+})
