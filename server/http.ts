@@ -25,7 +25,13 @@ const WS_PATH = /^\/ws\/([^/]*)$/
 
 export function createHttpServer(options: HttpOptions): Server {
   const indexFile = join(options.clientDir, 'index.html')
-  const assets = sirv(options.clientDir, { dev: false, etag: true, dotfiles: false })
+  // Built lazily: sirv indexes the folder once, and it may not exist yet.
+  let assets: ReturnType<typeof sirv> | null = null
+  const serveAsset = (req: IncomingMessage, res: ServerResponse) => {
+    if (!assets && existsSync(options.clientDir)) assets = sirv(options.clientDir, { dev: false, etag: true, dotfiles: false })
+    if (!assets) return sendText(res, 404, 'not found')
+    assets(req, res, () => sendText(res, 404, 'not found'))
+  }
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false })
 
   const server = createServer((req, res) => {
@@ -41,7 +47,7 @@ export function createHttpServer(options: HttpOptions): Server {
       return res.end(req.method === 'HEAD' ? undefined : readFileSync(indexFile))
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
-      return assets(req, res, () => sendText(res, 404, 'not found'))
+      return serveAsset(req, res)
     }
     sendText(res, 405, 'method not allowed')
   })

@@ -81,3 +81,15 @@ test('GET /healthz answers with a JSON status', async () => {
   assert.equal(body.status, 'ok')
   assert.equal(typeof body.connections, 'number')
 })
+
+test('without a built client the relay still relays, and pages say how to build it', async () => {
+  const dataDir = tempDir()
+  const bare = await startTestRelay(dataDir, { clientDir: `${dataDir}/no-client` })
+  const res = await fetch(`http://127.0.0.1:${bare.port}/d/some-doc`)
+  assert.equal(res.status, 503)
+  assert.match(await res.text(), /npm run build/)
+  const a = await connectStockClient(bare.port, 'headless')
+  a.destroy()
+  await bare.close()
+  removeDir(dataDir)
+})
