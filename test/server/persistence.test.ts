@@ -96,6 +96,7 @@ test('a peer never sees an update before the store has committed it', async () =
     load: (name) => sqlite.load(name),
     append: (name, update) => gate.then(() => sqlite.append(name, update)),
     compact: (name, state) => sqlite.compact(name, state),
+    setTitle: (name, title) => sqlite.setTitle(name, title),
     list: () => sqlite.list(),
     delete: (name) => sqlite.delete(name),
     close: () => sqlite.close(),
@@ -177,7 +178,7 @@ test('concurrent first connections load the document once', async () => {
   }
   const store = new CountingStore({ dataDir: dir, durability: 'process' })
   const rooms = new Rooms({ store, log: pino({ level: 'silent' }), unloadGraceMs: 1000, compactAfterUpdates: 100, compactAfterBytes: 1e6 })
-  const peer = (): Peer => ({ send: () => undefined, close: () => undefined, awarenessIds: new Set() })
+  const peer = (): Peer => ({ send: () => undefined, close: () => undefined, awarenessIds: new Set(), updatesReceived: 0, wantsSaveAcks: false })
   const joined = await Promise.all(Array.from({ length: 10 }, () => rooms.join('once', peer())))
   assert.equal(loads, 1)
   assert.equal(new Set(joined).size, 1)
