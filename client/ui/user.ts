@@ -16,7 +16,11 @@ export function localUser(storage: Storage): User {
     // A corrupt entry is replaced below.
   }
   const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!
-  const user = { name: `Anonymous ${pick(ANIMALS)}`, color: pick(COLORS) }
+  return saveUser(storage, { name: `Anonymous ${pick(ANIMALS)}`, color: pick(COLORS) })
+}
+
+/** Stores `user` as the local user and returns it. */
+export function saveUser(storage: Storage, user: User): User {
   storage.setItem('tandem.user', JSON.stringify(user))
   return user
 }
