@@ -10,6 +10,9 @@ import { createEditorState } from './editor/setup.js'
 import { bindStatus } from './ui/status.js'
 import { localUser } from './ui/user.js'
 import './style.css'
+// Find & replace, counts
+import { findBarPlugin } from './ui/findbar.js'
+import { countsPlugin } from './ui/counts.js'
 
 const match = /^\/d\/([^/]+)$/.exec(location.pathname)
 if (!match || !isValidDocName(decodeURIComponent(match[1]!))) {
@@ -24,6 +27,8 @@ if (!match || !isValidDocName(decodeURIComponent(match[1]!))) {
 
   const view = new EditorView(document.querySelector('#editor')!, {
     state: createEditorState(ydoc.getXmlFragment('prosemirror'), provider.awareness),
+    // Find & replace, counts: view-only plugins, given the page elements they draw into.
+    plugins: [findBarPlugin(document.querySelector('#findbar')!), countsPlugin(document.querySelector('#counts')!)],
   })
   view.focus()
 

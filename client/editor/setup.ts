@@ -11,6 +11,8 @@ import { ySyncPlugin, yCursorPlugin, yUndoPlugin, undo, redo } from 'y-prosemirr
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { schema } from '../../shared/schema.js'
+// Find & replace
+import { findPlugin, findKeymap } from './find.js'
 
 /** The editor state for a Yjs fragment shared through `awareness`. */
 export function createEditorState(fragment: Y.XmlFragment, awareness: Awareness): EditorState {
@@ -18,6 +20,7 @@ export function createEditorState(fragment: Y.XmlFragment, awareness: Awareness)
     ySyncPlugin(fragment),
     yCursorPlugin(awareness),
     yUndoPlugin(),
+    findPlugin(), findKeymap(), // Find & replace: before baseKeymap so Mod-F/Mod-H/Escape reach it
     keymap({
       'Mod-z': undo,
       'Mod-y': redo,
