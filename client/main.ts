@@ -22,6 +22,8 @@ import { bindTitle } from './ui/title.js'
 import { localUser, saveUser } from './ui/user.js'
 import { promptDialog } from './ui/dialog.js'
 import { showDocumentList } from './ui/doclist.js'
+import { findBarPlugin } from './ui/findbar.js'
+import { countsPlugin } from './ui/counts.js'
 import './style.css'
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T
@@ -110,9 +112,11 @@ function openEditor(docName: string): void {
       plugins: [toolbarPlugin(toolbar, { editLink, insertImage })],
     }),
     nodeViews: { task_item: (node, v, getPos) => new TaskItemView(node, v, getPos) },
+    // View-only plugins that draw into the page around the editor.
+    plugins: [findBarPlugin($('#findbar')), countsPlugin($('#counts'))],
   })
 
-  for (const id of ['#editor-page', '#toolbar', '#title', '#status', '#save-status']) $(id).hidden = false
+  for (const id of ['#editor-page', '#toolbar', '#title', '#status', '#save-status', '#statusbar']) $(id).hidden = false
   bindTitle($<HTMLInputElement>('#title'), ydoc.getText(TITLE_TEXT))
   bindConnectionStatus($('#status'), provider)
   bindSaveStatus($('#save-status'), tracker)

@@ -16,6 +16,7 @@ import { schema } from '../../shared/schema.js'
 import * as cmd from './commands.js'
 import { markdownInputRules } from './inputrules.js'
 import { cursorBuilder } from './cursors.js'
+import { findPlugin, findKeymap } from './find.js'
 
 export interface EditorSetupOptions {
   /** Opens the link dialog (Mod-K). */
@@ -31,6 +32,9 @@ export function createEditorState(fragment: Y.XmlFragment, awareness: Awareness,
     yCursorPlugin(awareness, { cursorBuilder }),
     yUndoPlugin(),
     markdownInputRules(),
+    findPlugin(),
+    // Before the base keymap, so Mod-F / Mod-H / Escape reach find first.
+    findKeymap(),
     keymap({
       'Mod-z': cmd.undo,
       'Mod-y': cmd.redo,
