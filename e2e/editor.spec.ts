@@ -30,6 +30,8 @@ test('formatting, headings and lists round-trip to the other peer', async ({ bro
   // Ticking a checkbox on one side ticks it on the other.
   await b.locator('.ProseMirror .task-item input[type=checkbox]').first().click()
   await expect(a.locator('.ProseMirror .task-item').first()).toHaveAttribute('data-checked', 'true')
+  await expect(a.locator('.ProseMirror .task-item input[type=checkbox]').first()).toBeChecked()
+  await expect(b.locator('.ProseMirror .task-item input[type=checkbox]').first()).toBeChecked()
 })
 
 test('pasted HTML keeps what the schema knows and drops the rest', async ({ browser, relay, docName }) => {
@@ -231,4 +233,24 @@ test('Korean composition survives a remote edit arriving mid-word', async ({ bro
   const expected = 'B! A: 한글 좋아요'
   await expect.poll(() => docText(a)).toBe(expected)
   await expect.poll(() => docText(b)).toBe(expected)
+})
+
+test('a document opened before opens again with the relay unreachable', async ({ browser, relay, docName }) => {
+  const context = await userContext(browser, 'Ada')
+  const a = await openDoc(context, relay, docName)
+  await a.locator('.ProseMirror').click()
+  await a.keyboard.type('Readable on the train.')
+  await expectSaved(a)
+  // The service worker has taken control once the page reloads under it.
+  await a.reload()
+  await expect.poll(() => a.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+  await relay.stop()
+  await a.reload()
+  await expect.poll(() => docText(a)).toBe('Readable on the train.')
+  await expect(a.locator('#status')).toHaveAttribute('data-status', /connecting|disconnected/)
+  await a.keyboard.press('End')
+  await a.keyboard.type(' Still typing.')
+  await expect(a.locator('#save-status')).toHaveAttribute('data-save', 'unsaved')
+  await relay.start()
+  await expectSaved(a)
 })

@@ -26,9 +26,11 @@ export class TaskItemView implements NodeView {
     this.checkbox.setAttribute('aria-label', 'Done')
     this.checkbox.addEventListener('mousedown', (e) => e.preventDefault())
     this.checkbox.addEventListener('click', (e) => {
-      e.preventDefault()
       const pos = getPos()
-      if (pos !== undefined && view.editable) toggleTaskChecked(pos)(view.state, view.dispatch)
+      // Cancelling a click makes the browser restore the box afterwards, over
+      // what render() set, so cancel only when the click changes nothing.
+      if (pos === undefined || !view.editable) return e.preventDefault()
+      toggleTaskChecked(pos)(view.state, view.dispatch)
     })
     label.append(this.checkbox)
     this.contentDOM = document.createElement('div')
