@@ -19,7 +19,7 @@ import { toolbarPlugin } from './ui/toolbar.js'
 import { bindConnectionStatus, bindSaveStatus } from './ui/status.js'
 import { bindFacepile } from './ui/presence.js'
 import { bindTitle } from './ui/title.js'
-import { localUser, saveUser } from './ui/user.js'
+import { hasLocalUser, localUser, saveUser } from './ui/user.js'
 import { promptDialog } from './ui/dialog.js'
 import { showDocumentList } from './ui/doclist.js'
 import { findBarPlugin } from './ui/findbar.js'
@@ -55,6 +55,7 @@ function openEditor(docName: string): void {
     if (origin !== provider && origin !== offline) tracker.localChange()
   })
 
+  const firstVisit = !hasLocalUser(localStorage)
   let user = localUser(localStorage)
   provider.awareness.setLocalStateField('user', user)
   const rename = () =>
@@ -122,6 +123,8 @@ function openEditor(docName: string): void {
   bindSaveStatus($('#save-status'), tracker)
   bindFacepile($('#facepile'), provider.awareness, rename)
   view.focus()
+  // Asked once: on the first visit, offer to replace the random name.
+  if (firstVisit) rename()
 
   // A handle for debugging in the console and for end-to-end tests.
   Object.assign(window, { tandem: { ydoc, provider, view, tracker, offline } })

@@ -140,6 +140,13 @@ test('"saved" waits for the relay\'s acknowledgement, not a timer', async ({ bro
   const b = await openDoc(await userContext(browser, 'Bob'), relay, docName)
   await expect.poll(() => docText(b)).toBe('unacknowledged')
   await expect(a.locator('#save-status')).toHaveAttribute('data-save', 'saving')
+  // Closing the tab now asks first.
+  const asked = a.waitForEvent('dialog')
+  await a.close({ runBeforeUnload: true })
+  const dialog = await asked
+  expect(dialog.type()).toBe('beforeunload')
+  await dialog.dismiss()
+  expect(a.isClosed()).toBe(false)
   dropAcks = false
   await a.keyboard.type('!')
   await expectSaved(a)
@@ -253,4 +260,22 @@ test('a document opened before opens again with the relay unreachable', async ({
   await expect(a.locator('#save-status')).toHaveAttribute('data-save', 'unsaved')
   await relay.start()
   await expectSaved(a)
+})
+
+test('a first visit asks for a name once, and others see it', async ({ browser, relay, docName }) => {
+  const fresh = await browser.newContext()
+  const page = await fresh.newPage()
+  await page.goto(`${relay.url}/d/${docName}`)
+  const dialog = page.locator('dialog.prompt')
+  await expect(dialog).toBeVisible()
+  await expect(dialog.locator('input')).toHaveValue(/^Anonymous /)
+  await dialog.locator('input').fill('Hye-jin')
+  await dialog.locator('button[type=submit]').click()
+  await expect(dialog).toHaveCount(0)
+  const other = await openDoc(await userContext(browser, 'Bob'), relay, docName)
+  await expect(other.locator('#facepile .face[data-name="Hye-jin"]')).toBeVisible()
+  await page.reload()
+  await expect(page.locator('#status')).toHaveAttribute('data-status', 'connected')
+  await expect(page.locator('dialog.prompt')).toHaveCount(0)
+  await expect(other.locator('#facepile .face[data-name="Hye-jin"]')).toBeVisible()
 })

@@ -7,6 +7,11 @@ export interface User {
   color: string
 }
 
+/** True until this browser has a user of its own (the first visit). */
+export function hasLocalUser(storage: Storage): boolean {
+  return storage.getItem('tandem.user') !== null
+}
+
 /** The user kept in localStorage, or a friendly random one (then kept). */
 export function localUser(storage: Storage): User {
   try {
