@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { EditorView } from 'prosemirror-view'
+import type { Command } from 'prosemirror-state'
 import * as decoding from 'lib0/decoding'
 import { isValidDocName } from '../shared/docname.js'
 import { CONTENT_FRAGMENT, TITLE_TEXT } from '../shared/docmodel.js'
@@ -72,39 +73,27 @@ function openEditor(docName: string): void {
     })
 
   let view: EditorView
+  /** A dialog asking for a URL that `apply` turns into an editor command. */
+  const urlDialog = (title: string, label: string, value: string, apply: (url: string) => Command) =>
+    promptDialog({
+      title,
+      label,
+      value,
+      placeholder: 'https://',
+      accept: (url) => {
+        try {
+          apply(url)(view.state, view.dispatch)
+        } catch (err) {
+          if (err instanceof cmd.UnsafeUrlError) return err.message
+          throw err
+        }
+        view.focus()
+        return null
+      },
+    })
   const editLink = () =>
-    promptDialog({
-      title: 'Link',
-      label: 'Address (http, https or mailto); leave empty to remove',
-      value: cmd.activeLink(view.state) ?? '',
-      placeholder: 'https://',
-      accept: (value) => {
-        try {
-          cmd.setLink(value)(view.state, view.dispatch)
-        } catch (err) {
-          if (err instanceof cmd.UnsafeUrlError) return err.message
-          throw err
-        }
-        view.focus()
-        return null
-      },
-    })
-  const insertImage = () =>
-    promptDialog({
-      title: 'Image',
-      label: 'Image address (http or https)',
-      placeholder: 'https://',
-      accept: (value) => {
-        try {
-          cmd.insertImage(value)(view.state, view.dispatch)
-        } catch (err) {
-          if (err instanceof cmd.UnsafeUrlError) return err.message
-          throw err
-        }
-        view.focus()
-        return null
-      },
-    })
+    urlDialog('Link', 'Address (http, https or mailto); leave empty to remove', cmd.activeLink(view.state) ?? '', cmd.setLink)
+  const insertImage = () => urlDialog('Image', 'Image address (http or https)', '', (url) => cmd.insertImage(url))
 
   const toolbar = $('#toolbar')
   view = new EditorView($('#editor'), {

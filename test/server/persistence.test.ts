@@ -12,7 +12,6 @@ import { decodeMessage, encodeQueryAwareness, encodeSyncStep1 } from '../../shar
 import { SqliteStore } from '../../server/store/sqlite.js'
 import { Rooms } from '../../server/relay/rooms.js'
 import type { Peer } from '../../server/relay/room.js'
-import type { DocStore } from '../../server/store/store.js'
 
 test('content survives a clean restart of the relay', async () => {
   const dir = tempDir()
@@ -89,19 +88,15 @@ test('the first sync reply from a cold relay already holds the stored document',
 test('a peer never sees an update before the store has committed it', async () => {
   const dir = tempDir()
   // The real SQLite store, with a gate in front of its commits.
-  const sqlite = new SqliteStore({ dataDir: dir, durability: 'process' })
   let openGate!: () => void
   const gate = new Promise<void>((resolve) => (openGate = resolve))
-  const gated: DocStore = {
-    load: (name) => sqlite.load(name),
-    append: (name, update) => gate.then(() => sqlite.append(name, update)),
-    compact: (name, state) => sqlite.compact(name, state),
-    setTitle: (name, title) => sqlite.setTitle(name, title),
-    list: () => sqlite.list(),
-    delete: (name) => sqlite.delete(name),
-    close: () => sqlite.close(),
+  class GatedStore extends SqliteStore {
+    override append(name: string, update: Uint8Array) {
+      return gate.then(() => super.append(name, update))
+    }
   }
-  const relay = await startTestRelay(dir, {}, gated)
+  const sqlite = new GatedStore({ dataDir: dir, durability: 'process' })
+  const relay = await startTestRelay(dir, {}, sqlite)
   const a = await connectStockClient(relay.port, 'ordering')
   const b = await connectStockClient(relay.port, 'ordering')
   const room = relay.rooms.loaded('ordering')!

@@ -10,7 +10,6 @@ import { connectStockClient, openRawSocket, until } from '../helpers/clients.js'
 import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
 import { decodeMessage, encodeQueryAwareness, encodeSaveAckRequest, encodeSyncUpdate, type Message } from '../../shared/protocol.js'
 import { SqliteStore } from '../../server/store/sqlite.js'
-import type { DocStore } from '../../server/store/store.js'
 
 /** Collects every decoded frame a raw socket receives. */
 function record(ws: WebSocket): Message[] {
@@ -46,20 +45,16 @@ test('a client that asks is told how many of its updates are committed', async (
 
 test('no acknowledgement while the commit is pending, and none if it never happens', async () => {
   const dir = tempDir()
-  const sqlite = new SqliteStore({ dataDir: dir, durability: 'process' })
   let failCommit!: (err: Error) => void
   const commitFails = new Promise<never>((_, reject) => (failCommit = reject))
   commitFails.catch(() => undefined)
-  const failing: DocStore = {
-    load: (name) => sqlite.load(name),
-    append: () => commitFails,
-    compact: (name, state) => sqlite.compact(name, state),
-    setTitle: (name, title) => sqlite.setTitle(name, title),
-    list: () => sqlite.list(),
-    delete: (name) => sqlite.delete(name),
-    close: () => sqlite.close(),
+  // The real SQLite store, except that its commits fail when the test says so.
+  class FailingStore extends SqliteStore {
+    override append() {
+      return commitFails
+    }
   }
-  const relay = await startTestRelay(dir, {}, failing)
+  const relay = await startTestRelay(dir, {}, new FailingStore({ dataDir: dir, durability: 'process' }))
   const ws = await openRawSocket(relay.port, '/ws/pending')
   const frames = record(ws)
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
