@@ -27,8 +27,9 @@ export function isSafeImageSrc(src: string): boolean {
 /** Reads a list item's checkbox state from pasted HTML (GitHub, Docs, our own). */
 function checkedFrom(dom: HTMLElement): boolean {
   if (dom.getAttribute('data-checked') !== null) return dom.getAttribute('data-checked') === 'true'
-  const box = dom.querySelector('input[type=checkbox]')
-  return box instanceof HTMLInputElement ? box.checked || box.hasAttribute('checked') : false
+  // No instanceof HTMLInputElement: the relay parses imports with a DOM that has no such global.
+  const box = dom.querySelector('input[type=checkbox]') as HTMLInputElement | null
+  return box ? box.checked === true || box.hasAttribute('checked') : false
 }
 
 export const schema = new Schema({

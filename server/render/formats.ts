@@ -1,0 +1,117 @@
+/**
+ * Writes a document of the shared schema as Markdown, HTML or plain text, for
+ * export and printing. Pure functions over ProseMirror nodes.
+ */
+import { DOMSerializer, type Node as PMNode } from 'prosemirror-model'
+import { MarkdownSerializer, defaultMarkdownSerializer } from 'prosemirror-markdown'
+import { parseHTML } from 'linkedom'
+import { schema } from '../../shared/schema.js'
+
+/** The export formats, with their media type and file extension. */
+export const FORMATS = {
+  md: { contentType: 'text/markdown; charset=utf-8', extension: 'md' },
+  html: { contentType: 'text/html; charset=utf-8', extension: 'html' },
+  txt: { contentType: 'text/plain; charset=utf-8', extension: 'txt' },
+} as const
+
+export type Format = keyof typeof FORMATS
+
+/** True when `value` names an export format. */
+export function isFormat(value: string | null): value is Format {
+  return value !== null && Object.hasOwn(FORMATS, value)
+}
+
+/** Renders `doc` (titled `title`) in `format`. */
+export function render(doc: PMNode, title: string, format: Format): string {
+  switch (format) {
+    case 'md':
+      return toMarkdown(doc)
+    case 'html':
+      return toHtml(doc, title)
+    case 'txt':
+      return toText(doc)
+  }
+}
+
+const base = defaultMarkdownSerializer
+const markdown = new MarkdownSerializer(
+  {
+    paragraph: base.nodes.paragraph!,
+    heading: base.nodes.heading!,
+    blockquote: base.nodes.blockquote!,
+    code_block: base.nodes.code_block!,
+    horizontal_rule: base.nodes.horizontal_rule!,
+    bullet_list: base.nodes.bullet_list!,
+    ordered_list: base.nodes.ordered_list!,
+    list_item: base.nodes.list_item!,
+    image: base.nodes.image!,
+    hard_break: base.nodes.hard_break!,
+    text: base.nodes.text!,
+    // GitHub-style task lists: "- [ ] todo", "- [x] done".
+    task_list: (state, node) => state.renderList(node, '  ', () => '- '),
+    task_item: (state, node) => {
+      state.write(node.attrs.checked ? '[x] ' : '[ ] ')
+      state.renderContent(node)
+    },
+  },
+  {
+    bold: base.marks.strong!,
+    italic: base.marks.em!,
+    code: base.marks.code!,
+    link: base.marks.link!,
+    strike: { open: '~~', close: '~~', mixable: true, expelEnclosingWhitespace: true },
+    highlight: { open: '==', close: '==', mixable: true, expelEnclosingWhitespace: true },
+    // Markdown has no underline; the text stays, the underline does not.
+    underline: { open: '', close: '', mixable: true },
+  },
+)
+
+/** The document as CommonMark (plus ~~strike~~, ==highlight== and task lists). */
+export function toMarkdown(doc: PMNode): string {
+  return markdown.serialize(doc) + '\n'
+}
+
+/** The document as plain text: blocks separated by blank lines. */
+export function toText(doc: PMNode): string {
+  const text = doc.textBetween(0, doc.content.size, '\n\n', (leaf) =>
+    leaf.type === schema.nodes.hard_break ? '\n' : leaf.type === schema.nodes.image ? String(leaf.attrs.alt ?? '') : '',
+  )
+  return text + '\n'
+}
+
+/** Styles of exported HTML, also what printing uses: a page, not an app. */
+const PRINT_CSS = `
+body { font: 12pt/1.5 Georgia, 'Times New Roman', serif; max-width: 42rem; margin: 2rem auto; padding: 0 1rem; color: #111; }
+h1, h2, h3 { font-family: system-ui, sans-serif; line-height: 1.2; }
+pre { background: #f4f4f4; padding: .75rem; white-space: pre-wrap; }
+blockquote { border-left: 3px solid #ccc; margin-left: 0; padding-left: 1rem; color: #444; }
+ul[data-type=tasks] { list-style: none; padding-left: 1.2rem; }
+ul[data-type=tasks] li[data-checked=true]::before { content: '☑ '; }
+ul[data-type=tasks] li[data-checked=false]::before { content: '☐ '; }
+ul[data-type=tasks] li > p { display: inline; }
+img { max-width: 100%; }
+@media print { body { margin: 0; max-width: none; } a { color: inherit; } }
+`
+
+/** Escapes text for HTML content and attribute values. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+/**
+ * A standalone HTML page holding the document. The body is written by the
+ * schema's own toDOM (so it matches the editor); the title is escaped here
+ * because linkedom serialises <title> text unescaped.
+ */
+export function toHtml(doc: PMNode, title: string): string {
+  const { document } = parseHTML('<!doctype html><html><body></body></html>')
+  const fragment = DOMSerializer.fromSchema(schema).serializeFragment(doc.content, {
+    document: document as unknown as Document,
+  })
+  document.body.append(fragment as never)
+  return (
+    '<!doctype html>\n<html>\n<head>\n<meta charset="utf-8">\n' +
+    `<title>${escapeHtml(title || 'Untitled document')}</title>\n<style>${PRINT_CSS}</style>\n</head>\n` +
+    `<body>\n${document.body.innerHTML}\n</body>\n</html>\n`
+  )
+}
