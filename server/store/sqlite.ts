@@ -79,6 +79,14 @@ export class SqliteStore implements DocStore {
     }
   }
 
+  /**
+   * The open database, for stores that keep their own tables in the same
+   * file (versions: server/store/sqlite-versions.ts).
+   */
+  get database(): Database.Database {
+    return this.db
+  }
+
   async load(name: string): Promise<Uint8Array[]> {
     this.assertOpen()
     // Reads committed rows only, like any other backend would. The relay never
