@@ -20,6 +20,10 @@ export interface Config {
   logLevel: string
   /** Folder with the built client (index.html and assets). */
   clientDir: string
+  /** Shortest time between two automatic versions of a document. */
+  versionIntervalMs: number
+  /** Largest document import accepted. */
+  maxImportBytes: number
 }
 
 /** A configuration problem, reported to the user as is. */
@@ -63,6 +67,8 @@ const OPTIONS: Option[] = [
   { key: 'compactAfterBytes', flag: '--compact-after-bytes', env: 'COMPACT_AFTER_BYTES', default: String(4 * MiB), help: '... or more bytes than this', parse: integer(1) },
   { key: 'pingIntervalMs', flag: '--ping-interval-ms', env: 'PING_INTERVAL_MS', default: '30000', help: 'ping every client this often; one that misses a pong is disconnected', parse: integer(100) },
   { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info', help: 'pino log level', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  { key: 'versionIntervalMs', flag: '--version-interval-ms', env: 'VERSION_INTERVAL_MS', default: '600000', help: 'at most one automatic version of a document per this many milliseconds of editing', parse: integer(100) },
+  { key: 'maxImportBytes', flag: '--max-import-bytes', env: 'MAX_IMPORT_BYTES', default: String(5 * MiB), help: 'largest Markdown or HTML file accepted by import (413 beyond)', parse: integer(1024) },
   { key: 'clientDir', flag: '--client-dir', env: 'CLIENT_DIR', default: './dist/client', help: 'folder with the built editor (npm run build)', parse: (raw) => resolve(text(raw)) },
 ]
 

@@ -18,6 +18,8 @@ export interface HttpOptions {
   health(): Record<string, unknown>
   /** Answers GET /api/docs. */
   listDocs(): Promise<DocInfo[]>
+  /** Answers the document API (server/api/docs.ts); false when `path` is not its. */
+  api?(req: IncomingMessage, res: ServerResponse, path: string): boolean
   /** A WebSocket for a valid document name was accepted. */
   onSocket(ws: WebSocket, docName: string, req: IncomingMessage): void
 }
@@ -49,6 +51,7 @@ export function createHttpServer(options: HttpOptions): Server {
       )
       return
     }
+    if (options.api?.(req, res, path)) return
     if ((req.method === 'GET' || req.method === 'HEAD') && APP_PAGE.test(path)) {
       if (!existsSync(indexFile)) {
         return sendText(res, 503, `The editor is not built (no ${indexFile}). Run "npm run build", or start with "npm start".`)

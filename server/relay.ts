@@ -10,6 +10,10 @@ import { Rooms } from './relay/rooms.js'
 import { Connection } from './relay/connection.js'
 import { SqliteStore } from './store/sqlite.js'
 import type { DocStore } from './store/store.js'
+import type { VersionStore } from './store/versions.js'
+import { SqliteVersionStore } from './store/sqlite-versions.js'
+import { createDocsApi } from './api/docs.js'
+import type { History } from './versions/history.js'
 import { CloseCode } from '../shared/protocol.js'
 
 export interface Relay {
@@ -17,15 +21,21 @@ export interface Relay {
   readonly port: number
   readonly store: DocStore
   readonly rooms: Rooms
+  /** Versions of documents (emits 'version'); null when the store keeps none. */
+  readonly history: History | null
   /** Stops accepting, closes every client, commits, closes the store. */
   close(): Promise<void>
 }
 
-/** Starts a relay; `store` defaults to SQLite under `config.dataDir`. */
+/**
+ * Starts a relay; `store` defaults to SQLite under `config.dataDir`, and
+ * `versions` to a version store in the same SQLite file (none for other stores).
+ */
 export async function startRelay(
   config: Config,
   log: Logger,
   store: DocStore = new SqliteStore({ dataDir: config.dataDir, durability: config.durability }),
+  versions: VersionStore | undefined = store instanceof SqliteStore ? new SqliteVersionStore(store.database) : undefined,
 ): Promise<Relay> {
   const rooms = new Rooms({
     store,
@@ -33,6 +43,14 @@ export async function startRelay(
     unloadGraceMs: config.unloadGraceMs,
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,
+  })
+  const docsApi = createDocsApi({
+    rooms,
+    store,
+    versions,
+    versionIntervalMs: config.versionIntervalMs,
+    maxImportBytes: config.maxImportBytes,
+    log,
   })
   const connections = new Set<Connection>()
   const startedAt = Date.now()
@@ -46,6 +64,7 @@ export async function startRelay(
       documentsInMemory: rooms.size,
     }),
     listDocs: () => store.list(),
+    api: docsApi.handle,
     onSocket: (ws, docName, req) => {
       const connection = new Connection(ws, docName, rooms, { maxBufferedBytes: config.maxBufferedBytes, log })
       connections.add(connection)
@@ -73,10 +92,13 @@ export async function startRelay(
     port,
     store,
     rooms,
+    history: docsApi.history,
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat)
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        // Unsaved edits become a version while the documents are still in memory.
+        await docsApi.close()
         await rooms.closeAll(CloseCode.GOING_AWAY)
         server.closeAllConnections()
         await stopped

@@ -25,8 +25,8 @@ interface Entry {
 }
 
 /**
- * Emits 'load' (room) when a document enters memory and 'unload' (name) when
- * it leaves.
+ * Emits 'load' (room) when a document enters memory, 'empty' (room) when its
+ * last peer leaves, and 'unload' (name) when it leaves memory.
  */
 export class Rooms extends EventEmitter {
   private readonly entries = new Map<string, Entry>()
@@ -64,6 +64,18 @@ export class Rooms extends EventEmitter {
     return room
   }
 
+  /**
+   * The room of `name`, loaded if needed, for work that is not a peer's (a
+   * restore from the HTTP API). A room nobody joins leaves memory after the
+   * usual grace period.
+   */
+  async open(name: string): Promise<Room> {
+    const room = await this.entry(name).loading
+    if (room.destroyed) return this.open(name)
+    if (room.peerCount === 0) this.scheduleUnload(room)
+    return room
+  }
+
   /** Closes every peer with `code`, waits for pending commits, frees every room. */
   async closeAll(code: number): Promise<void> {
     const entries = [...this.entries.values()]
@@ -85,7 +97,10 @@ export class Rooms extends EventEmitter {
       compactAfterUpdates: this.options.compactAfterUpdates,
       compactAfterBytes: this.options.compactAfterBytes,
       log: this.options.log,
-      onEmpty: (room) => this.scheduleUnload(room),
+      onEmpty: (room) => {
+        this.emit('empty', room)
+        this.scheduleUnload(room)
+      },
       onFailed: (room) => this.remove(room),
     })
     const created: Entry = { loading }

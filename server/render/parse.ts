@@ -103,7 +103,8 @@ export function fromMarkdown(source: string): Parsed {
 
 /** Parses HTML; <title>, else a leading heading, is its title. */
 export function fromHtml(source: string): Parsed {
-  const { document } = parseHTML(source)
+  // linkedom builds no body around a bare fragment ("<h1>..</h1><p>..</p>").
+  const { document } = parseHTML(/<body[\s>]/i.test(source) ? source : `<!doctype html><html><body>${source}</body></html>`)
   const doc = DOMParser.fromSchema(schema).parse((document.body ?? document.documentElement) as unknown as Node)
   const title = document.querySelector('title')?.textContent?.trim() || leadingHeading(doc)
   return { doc, title }

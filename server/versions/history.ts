@@ -1,0 +1,186 @@
+/**
+ * A document's history: automatic versions while it is being edited, named
+ * versions on request, and restores.
+ *
+ * Automatic versions: the first edit after a version starts a timer of
+ * `intervalMs`; when it fires, the document is saved as a version. So at most
+ * one automatic version per interval, and none while nobody edits. When the
+ * last peer leaves a document with unsaved edits, a version is taken at once.
+ * Each version names the people whose edits arrived since the previous one,
+ * read from the awareness state ("user.name") of the peers that sent them.
+ */
+import { EventEmitter } from 'node:events'
+import * as Y from 'yjs'
+import type { Logger } from 'pino'
+import type { Room } from '../relay/room.js'
+import type { Rooms } from '../relay/rooms.js'
+import type { DocStore } from '../store/store.js'
+import type { VersionInfo, VersionKind, VersionStore } from '../store/versions.js'
+import { currentDoc } from '../api/current.js'
+import { docFromState, readDoc } from '../render/ydoc.js'
+import { restoreInto } from './restore.js'
+import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
+
+export interface HistoryOptions {
+  rooms: Rooms
+  store: DocStore
+  versions: VersionStore
+  /** Shortest time between two automatic versions of a document. */
+  intervalMs: number
+  log: Logger
+}
+
+/** Edits since a room's last version. */
+interface Pending {
+  authors: Set<string>
+  timer?: NodeJS.Timeout
+}
+
+/** The transaction origin of a restore, so its author is credited. */
+interface RestoreOrigin {
+  restoredBy: string
+}
+
+/** Longest label or author name kept. */
+export const MAX_LABEL_LENGTH = 100
+
+/** Emits 'version' (docName, VersionInfo) once a version is stored. */
+export class History extends EventEmitter {
+  private readonly pending = new WeakMap<Room, Pending>()
+  private readonly tracked = new Set<Room>()
+  private stopped = false
+
+  constructor(private readonly options: HistoryOptions) {
+    super()
+    options.rooms.on('load', this.track)
+    options.rooms.on('empty', this.onEmpty)
+  }
+
+  /** Versions of `name`, newest first. */
+  list(name: string, limit: number, before?: number): Promise<VersionInfo[]> {
+    return this.options.versions.list(name, { limit, before })
+  }
+
+  /**
+   * Saves the current state of `name` as a version labelled `label`; null
+   * when the document does not exist.
+   */
+  async name(name: string, label: string): Promise<VersionInfo | null> {
+    const room = this.options.rooms.loaded(name)
+    if (room && !room.destroyed) return this.save(room, 'named', label)
+    const current = await currentDoc(this.options.rooms, this.options.store, name)
+    if (!current) return null
+    try {
+      return await this.add(name, current.doc, 'named', label, [])
+    } finally {
+      current.release()
+    }
+  }
+
+  /**
+   * Makes the document equal to version `id` again, as a new edit that is
+   * committed and relayed live. Unsaved edits are saved as a version first,
+   * and the result is saved as a "restore" version, so restoring the version
+   * before it undoes the restore. Null when there is no such version.
+   */
+  async restore(name: string, id: number, by: string): Promise<VersionInfo | null> {
+    const version = await this.options.versions.get(name, id)
+    if (!version) return null
+    const source = docFromState(version.state)
+    const { doc, dropped } = readDoc(source)
+    source.destroy()
+    if (dropped.size > 0) this.options.log.warn({ doc: name, version: id, dropped: Object.fromEntries(dropped) }, 'restore left out foreign content')
+    const before = await this.options.rooms.open(name)
+    if (this.pending.has(before)) await this.save(before, 'auto', '')
+    // Opened again: the room may have left memory while that version was written.
+    const room = await this.options.rooms.open(name)
+    const origin: RestoreOrigin = { restoredBy: by }
+    restoreInto(room.doc, doc, version.title, origin)
+    const label = version.label || new Date(version.createdAt).toISOString()
+    const restored = await this.save(room, 'restore', `Restored ${label}`.slice(0, MAX_LABEL_LENGTH))
+    // Answer only once the restore is committed, like any peer's edit.
+    await room.settled()
+    return restored
+  }
+
+  /** Saves every document with unsaved edits (before shutting down). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.tracked].filter((room) => this.pending.has(room)).map((room) => this.save(room, 'auto', '')))
+  }
+
+  /** Stops taking versions; pending timers are dropped. */
+  stop(): void {
+    this.stopped = true
+    for (const room of this.tracked) clearTimeout(this.pending.get(room)?.timer)
+    this.options.rooms.off('load', this.track)
+    this.options.rooms.off('empty', this.onEmpty)
+  }
+
+  private readonly track = (room: Room): void => {
+    this.tracked.add(room)
+    room.doc.on('update', (_update: Uint8Array, origin: unknown) => this.edited(room, origin))
+    room.doc.on('destroy', () => {
+      clearTimeout(this.pending.get(room)?.timer)
+      this.tracked.delete(room)
+    })
+  }
+
+  private edited(room: Room, origin: unknown): void {
+    if (this.stopped) return
+    let pending = this.pending.get(room)
+    if (!pending) {
+      pending = { authors: new Set() }
+      this.pending.set(room, pending)
+      pending.timer = setTimeout(() => void this.save(room, 'auto', '').catch(() => undefined), this.options.intervalMs)
+      pending.timer.unref()
+    }
+    for (const author of authorsOf(room, origin)) pending.authors.add(author)
+  }
+
+  private readonly onEmpty = (room: Room): void => {
+    if (this.stopped || !this.pending.has(room)) return
+    void this.save(room, 'auto', '').catch(() => undefined)
+  }
+
+  /** Saves the room's document as a version and starts a new pending period. */
+  private async save(room: Room, kind: VersionKind, label: string): Promise<VersionInfo> {
+    const pending = this.pending.get(room)
+    clearTimeout(pending?.timer)
+    this.pending.delete(room)
+    const authors = [...(pending?.authors ?? [])].sort()
+    try {
+      return await this.add(room.name, room.doc, kind, label, authors)
+    } catch (err) {
+      this.options.log.error({ doc: room.name, err }, 'could not store a version')
+      throw err
+    }
+  }
+
+  private async add(name: string, doc: Y.Doc, kind: VersionKind, label: string, authors: string[]): Promise<VersionInfo> {
+    const info = {
+      createdAt: Date.now(),
+      label,
+      kind,
+      authors,
+      title: doc.getText(TITLE_TEXT).toString().slice(0, MAX_TITLE_LENGTH),
+      state: Y.encodeStateAsUpdate(doc),
+    }
+    const version = await this.options.versions.add(name, info)
+    this.options.log.info({ doc: name, id: version.id, kind, label, bytes: info.state.byteLength }, 'version saved')
+    this.emit('version', name, version)
+    return version
+  }
+}
+
+/** Names of the people behind an update: a peer's awareness users, or a restore's author. */
+function authorsOf(room: Room, origin: unknown): string[] {
+  if (typeof origin !== 'object' || origin === null) return []
+  if ('restoredBy' in origin) return [String((origin as RestoreOrigin).restoredBy)].filter(Boolean)
+  if (!('awarenessIds' in origin)) return []
+  const names: string[] = []
+  for (const id of (origin as { awarenessIds: Set<number> }).awarenessIds) {
+    const name = (room.awareness.getStates().get(id) as { user?: { name?: unknown } } | undefined)?.user?.name
+    if (typeof name === 'string' && name.trim()) names.push(name.trim().slice(0, MAX_LABEL_LENGTH))
+  }
+  return names
+}

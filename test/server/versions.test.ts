@@ -1,0 +1,247 @@
+/**
+ * Versions over HTTP against a real relay: automatic versions while a
+ * document is edited, named versions, paging, rendering an old version, and
+ * restoring one as a new edit while someone else is typing.
+ */
+import { test, after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import * as Y from 'yjs'
+import { prosemirrorJSONToYXmlFragment } from 'y-prosemirror'
+import { connectStockClient, until, type StockClient } from '../helpers/clients.js'
+import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
+import type { Relay } from '../../server/relay.js'
+import type { VersionInfo } from '../../server/store/versions.js'
+import { schema } from '../../shared/schema.js'
+import { CONTENT_FRAGMENT, TITLE_TEXT } from '../../shared/docmodel.js'
+import { readDoc } from '../../server/render/ydoc.js'
+
+const INTERVAL_MS = 400
+let dir: string
+let relay: Relay
+let docCounter = 0
+const freshDoc = () => `ver-${process.pid}-${++docCounter}`
+const url = (path: string) => `http://127.0.0.1:${relay.port}${path}`
+
+before(async () => {
+  dir = tempDir()
+  relay = await startTestRelay(dir, { versionIntervalMs: INTERVAL_MS })
+})
+after(async () => {
+  await relay.close()
+  removeDir(dir)
+})
+
+/** A stock client whose awareness says its user is `name`. */
+async function person(docName: string, name: string): Promise<StockClient> {
+  const client = await connectStockClient(relay.port, docName)
+  client.provider.awareness.setLocalStateField('user', { name, color: '#123456' })
+  // The relay must know who it is before its edits arrive.
+  const id = client.doc.clientID
+  await untilRelayKnows(docName, id, name)
+  return client
+}
+
+function untilRelayKnows(docName: string, id: number, name: string): Promise<void> {
+  const room = relay.rooms.loaded(docName)!
+  return until(room.awareness, 'change', () => room.awareness.getStates().get(id)?.user?.name === name)
+}
+
+/** The next version stored for `docName` (rejects after 10 s, a safety net). */
+function nextVersion(docName: string): Promise<VersionInfo> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no version of ${docName}`)), 10_000)
+    const listener = (name: string, version: VersionInfo) => {
+      if (name !== docName) return
+      clearTimeout(timer)
+      relay.history!.off('version', listener)
+      resolve(version)
+    }
+    relay.history!.on('version', listener)
+  })
+}
+
+function paragraphs(doc: Y.Doc): string[] {
+  return readDoc(doc).doc.content.content.map((node) => node.textContent)
+}
+
+/** Resolves once `doc` holds exactly these paragraphs (joined with "|"); the error shows what it held. */
+async function untilParagraphs(doc: Y.Doc, expected: string): Promise<void> {
+  await until(doc, 'update', () => paragraphs(doc).join('|') === expected).catch(() => {
+    throw new Error(`expected "${expected}", got "${paragraphs(doc).join('|')}"`)
+  })
+}
+
+function write(client: StockClient, texts: string[]): void {
+  prosemirrorJSONToYXmlFragment(
+    schema,
+    { type: 'doc', content: texts.map((text) => ({ type: 'paragraph', content: [{ type: 'text', text }] })) },
+    client.doc.getXmlFragment(CONTENT_FRAGMENT),
+  )
+}
+
+/** The Y.XmlText inside paragraph `index`. */
+function paragraphText(client: StockClient, index: number): Y.XmlText {
+  return (client.doc.getXmlFragment(CONTENT_FRAGMENT).get(index) as Y.XmlElement).get(0) as Y.XmlText
+}
+
+async function post(path: string, body: unknown): Promise<Response> {
+  return fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+}
+
+test('an edited document gets an automatic version naming who edited, at most one per interval', async () => {
+  const name = freshDoc()
+  const ada = await person(name, 'Ada')
+  let version = nextVersion(name)
+  const firstEdit = Date.now()
+  write(ada, ['first'])
+  const first = await version
+  assert.equal(first.kind, 'auto')
+  assert.deepEqual(first.authors, ['Ada'])
+  assert.ok(Date.now() - firstEdit >= INTERVAL_MS - 20, 'not before the interval')
+
+  // Edits right after a version wait for the next interval, then land together.
+  version = nextVersion(name)
+  const afterFirst = Date.now()
+  paragraphText(ada, 0).insert(5, ' and')
+  paragraphText(ada, 0).insert(9, ' more')
+  const second = await version
+  assert.ok(Date.now() - afterFirst >= INTERVAL_MS - 20)
+  const listed = (await (await fetch(url(`/api/docs/${name}/versions`))).json()) as { versions: VersionInfo[] }
+  assert.deepEqual(listed.versions.map((v) => v.id), [second.id, first.id])
+  ada.destroy()
+})
+
+test('the last person leaving after edits leaves a version behind at once', async () => {
+  const name = freshDoc()
+  const ada = await person(name, 'Ada')
+  const bob = await person(name, 'Bob')
+  write(ada, ['from Ada'])
+  await until(bob.doc, 'update', () => paragraphs(bob.doc)[0] === 'from Ada')
+  paragraphText(bob, 0).insert(0, 'Bob: ')
+  await until(ada.doc, 'update', () => paragraphs(ada.doc)[0] === 'Bob: from Ada')
+  const version = nextVersion(name)
+  ada.destroy()
+  bob.destroy()
+  const saved = await version
+  assert.deepEqual(saved.authors, ['Ada', 'Bob'])
+  // Long before the interval would have passed: it was the leaving that saved it.
+  const res = await fetch(url(`/api/docs/${name}/export?format=txt&version=${saved.id}`))
+  assert.equal(await res.text(), 'Bob: from Ada\n')
+})
+
+test('a named version keeps its content while the document moves on, and pages newest first', async () => {
+  const name = freshDoc()
+  const ada = await person(name, 'Ada')
+  ada.doc.getText(TITLE_TEXT).insert(0, 'Report')
+  write(ada, ['draft one'])
+  await relay.rooms.loaded(name)!.settled()
+  await until(relay.rooms.loaded(name)!.doc, 'update', () => paragraphs(relay.rooms.loaded(name)!.doc)[0] === 'draft one')
+  const named = await post(`/api/docs/${name}/versions`, { label: '  Draft 1  ' })
+  assert.equal(named.status, 201)
+  const { version } = (await named.json()) as { version: VersionInfo }
+  assert.equal(version.label, 'Draft 1')
+  assert.equal(version.kind, 'named')
+  assert.equal(version.title, 'Report')
+  assert.deepEqual(version.authors, ['Ada'])
+
+  paragraphText(ada, 0).delete(0, 5)
+  paragraphText(ada, 0).insert(0, 'final')
+  await until(relay.rooms.loaded(name)!.doc, 'update', () => paragraphs(relay.rooms.loaded(name)!.doc)[0] === 'final one')
+  const second = (await (await post(`/api/docs/${name}/versions`, { label: 'Final' })).json()) as { version: VersionInfo }
+
+  const shown = (await (await fetch(url(`/api/docs/${name}/versions/${version.id}`))).json()) as { version: VersionInfo; doc: unknown }
+  assert.equal(shown.version.label, 'Draft 1')
+  assert.deepEqual(shown.doc, { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'draft one' }] }] })
+  const old = await fetch(url(`/api/docs/${name}/export?format=md&version=${version.id}`))
+  assert.match(old.headers.get('content-disposition')!, /filename="Report\.md"/)
+  assert.equal(await old.text(), 'draft one\n')
+  assert.equal(await (await fetch(url(`/api/docs/${name}/export?format=md`))).text(), 'final one\n')
+
+  const page1 = (await (await fetch(url(`/api/docs/${name}/versions?limit=1`))).json()) as { versions: VersionInfo[]; next: number | null }
+  assert.deepEqual(page1.versions.map((v) => v.label), ['Final'])
+  assert.equal(page1.next, second.version.id)
+  const page2 = (await (await fetch(url(`/api/docs/${name}/versions?limit=1&before=${page1.next}`))).json()) as { versions: VersionInfo[]; next: number | null }
+  assert.deepEqual(page2.versions.map((v) => v.label), ['Draft 1'])
+  ada.destroy()
+})
+
+test('version requests are refused with a reason', async () => {
+  const name = freshDoc()
+  assert.equal((await post(`/api/docs/${name}/versions`, { label: 'x' })).status, 404)
+  const ada = await person(name, 'Ada')
+  write(ada, ['x'])
+  await relay.rooms.loaded(name)!.settled()
+  assert.equal((await post(`/api/docs/${name}/versions`, { label: '' })).status, 400)
+  assert.equal((await post(`/api/docs/${name}/versions`, { label: 'x'.repeat(101) })).status, 400)
+  assert.equal((await fetch(url(`/api/docs/${name}/versions`), { method: 'POST', body: 'not json' })).status, 400)
+  assert.equal((await fetch(url(`/api/docs/${name}/versions?limit=0`))).status, 400)
+  assert.equal((await fetch(url(`/api/docs/${name}/versions/999999`))).status, 404)
+  assert.equal((await post(`/api/docs/${name}/versions/999999/restore`, {})).status, 404)
+  assert.equal((await fetch(url(`/api/docs/${name}/export?format=md&version=999999`))).status, 404)
+  ada.destroy()
+})
+
+test('restoring is a live edit that keeps what another person types at the same moment', async () => {
+  const name = freshDoc()
+  const ada = await person(name, 'Ada')
+  const bob = await person(name, 'Bob')
+  write(ada, ['Intro', 'Body text'])
+  await untilParagraphs(bob.doc, 'Intro|Body text')
+  const { version: v1 } = (await (await post(`/api/docs/${name}/versions`, { label: 'Clean' })).json()) as { version: VersionInfo }
+
+  // Ada changes the intro and adds a paragraph; Bob has seen it all.
+  paragraphText(ada, 0).insert(5, ' changed')
+  const extra = new Y.XmlElement('paragraph')
+  extra.insert(0, [new Y.XmlText('Extra')])
+  ada.doc.getXmlFragment(CONTENT_FRAGMENT).insert(2, [extra])
+  await untilParagraphs(bob.doc, 'Intro changed|Body text|Extra')
+
+  // Bob types into the body while his edit is still on its way (he is cut
+  // off), and the restore lands on the relay first.
+  bob.provider.disconnect()
+  paragraphText(bob, 1).insert(9, ' typed by Bob')
+  const restored = await post(`/api/docs/${name}/versions/${v1.id}/restore`, { by: 'Carol' })
+  assert.equal(restored.status, 200)
+  const { version: after } = (await restored.json()) as { version: VersionInfo }
+  assert.equal(after.kind, 'restore')
+  assert.equal(after.label, 'Restored Clean')
+  assert.deepEqual(after.authors, ['Carol'])
+  // Ada sees the restore live, without reconnecting.
+  await untilParagraphs(ada.doc, 'Intro|Body text')
+
+  bob.provider.connect()
+  const expected = 'Intro|Body text typed by Bob'
+  await untilParagraphs(ada.doc, expected)
+  await untilParagraphs(bob.doc, expected)
+  for (const doc of [ada.doc, bob.doc]) {
+    const read = readDoc(doc)
+    assert.equal(read.dropped.size, 0)
+    assert.doesNotThrow(() => read.doc.check())
+  }
+
+  // The edits the restore replaced were saved first: restoring them undoes the restore.
+  const { versions } = (await (await fetch(url(`/api/docs/${name}/versions`))).json()) as { versions: VersionInfo[] }
+  assert.deepEqual(versions.map((v) => v.kind), ['restore', 'auto', 'named'])
+  assert.deepEqual(versions[1]!.authors, ['Ada'])
+  assert.equal((await post(`/api/docs/${name}/versions/${versions[1]!.id}/restore`, { by: 'Carol' })).status, 200)
+  // Exactly that version's content: Bob's line was typed after it was taken.
+  await untilParagraphs(bob.doc, 'Intro changed|Body text|Extra')
+  ada.destroy()
+  bob.destroy()
+})
+
+test('a restore of a document nobody has open is stored and served to the next visitor', async () => {
+  const name = freshDoc()
+  const ada = await person(name, 'Ada')
+  write(ada, ['old'])
+  await relay.rooms.loaded(name)!.settled()
+  const { version } = (await (await post(`/api/docs/${name}/versions`, { label: 'old' })).json()) as { version: VersionInfo }
+  paragraphText(ada, 0).insert(3, ' and new')
+  const left = nextVersion(name)
+  ada.destroy()
+  await left
+  assert.equal((await post(`/api/docs/${name}/versions/${version.id}/restore`, {})).status, 200)
+  const later = await connectStockClient(relay.port, name)
+  assert.deepEqual(paragraphs(later.doc), ['old'])
+  later.destroy()
+})
