@@ -25,6 +25,8 @@ import { promptDialog } from './ui/dialog.js'
 import { showDocumentList } from './ui/doclist.js'
 import { findBarPlugin } from './ui/findbar.js'
 import { countsPlugin } from './ui/counts.js'
+import { historyPanel } from './ui/history.js'
+import { fileMenu } from './ui/filemenu.js'
 import './style.css'
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T
@@ -111,10 +113,14 @@ function openEditor(docName: string): void {
   bindConnectionStatus($('#status'), provider)
   bindSaveStatus($('#save-status'), tracker)
   bindFacepile($('#facepile'), provider.awareness, rename)
+  // Versions, export and import (server/api/docs.ts).
+  const history = historyPanel($('#history'), docName, () => user.name)
+  fileMenu($('#file-menu'), docName, history)
+  $('#file-menu').hidden = false
   view.focus()
   // Asked once: on the first visit, offer to replace the random name.
   if (firstVisit) rename()
 
   // A handle for debugging in the console and for end-to-end tests.
-  Object.assign(window, { tandem: { ydoc, provider, view, tracker, offline } })
+  Object.assign(window, { tandem: { ydoc, provider, view, tracker, offline, history } })
 }
