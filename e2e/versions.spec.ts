@@ -51,19 +51,19 @@ test('a peer restores a named version from History and both end with it; export 
   expect(readFileSync((await download.path())!, 'utf8')).toBe('First draft\n')
 })
 
-test('importing a Markdown file opens it as a new document', async ({ browser, relay, docName }) => {
-  const ada = await openDoc(await userContext(browser, 'Ada'), relay, docName)
-  await ada.locator('.file-menu summary').click()
-  const [chooser] = await Promise.all([ada.waitForEvent('filechooser'), ada.locator('#import').click()])
+test('importing a Markdown file from the document list opens it as a new document', async ({ browser, relay }) => {
+  const page = await (await userContext(browser, 'Ada')).newPage()
+  await page.goto(relay.url)
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.locator('#import-doc').click()])
   await chooser.setFiles({ name: 'notes.md', mimeType: 'text/markdown', buffer: Buffer.from('# Notes\n\nHello **there**\n') })
-  await ada.waitForURL((url) => url.pathname.startsWith('/d/') && !url.pathname.endsWith(docName))
-  await ada.waitForFunction(() => (window as any).tandem?.provider.synced === true)
-  await expect.poll(() => ada.evaluate(() => (window as any).tandem.view.state.doc.toJSON())).toEqual({
+  await page.waitForURL((url) => url.pathname.startsWith('/d/'))
+  await page.waitForFunction(() => (window as any).tandem?.provider.synced === true)
+  await expect.poll(() => page.evaluate(() => (window as any).tandem.view.state.doc.toJSON())).toEqual({
     type: 'doc',
     content: [
       { type: 'heading', attrs: { level: 1 }, content: [{ type: 'text', text: 'Notes' }] },
       { type: 'paragraph', content: [{ type: 'text', text: 'Hello ' }, { type: 'text', marks: [{ type: 'bold' }], text: 'there' }] },
     ],
   })
-  await expect(ada.locator('#title')).toHaveValue('Notes')
+  await expect(page.locator('#title')).toHaveValue('Notes')
 })

@@ -4,6 +4,7 @@
  */
 import { randomDocName } from '../../shared/docname.js'
 import { UNTITLED } from './title.js'
+import { importPicker } from './import.js'
 
 interface DocInfo {
   name: string
@@ -19,7 +20,15 @@ export async function showDocumentList(container: HTMLElement): Promise<void> {
   const h1 = Object.assign(document.createElement('h1'), { textContent: 'Documents' })
   const create = Object.assign(document.createElement('a'), { textContent: '+ New document', className: 'button primary', id: 'new-doc' })
   create.href = `/d/${randomDocName()}`
-  heading.append(h1, create)
+  const status = Object.assign(document.createElement('span'), { className: 'file-status' })
+  const picker = importPicker(status)
+  const importButton = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Import…', className: 'button', id: 'import-doc' })
+  importButton.title = 'A Markdown or HTML file becomes a new document'
+  importButton.addEventListener('click', picker.open)
+  const actions = document.createElement('div')
+  actions.className = 'list-actions'
+  actions.append(status, picker.input, importButton, create)
+  heading.append(h1, actions)
   const body = document.createElement('div')
   body.textContent = 'Loading…'
   container.replaceChildren(heading, body)

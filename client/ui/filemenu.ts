@@ -2,7 +2,8 @@
  * The File menu: name this version, version history, export (Markdown, HTML,
  * text), print, and import a Markdown or HTML file as a new document.
  */
-import { exportUrl, importFile, nameVersion } from '../api/docs.js'
+import { exportUrl, nameVersion } from '../api/docs.js'
+import { importPicker } from './import.js'
 import { promptDialog } from './dialog.js'
 import type { HistoryPanel } from './history.js'
 import './versions.css'
@@ -42,22 +43,10 @@ export function fileMenu(container: HTMLElement, docName: string, history: Histo
   link('Download plain text (.txt)', exportUrl(docName, 'txt'), 'export-txt')
   item('Print…', () => window.print(), 'print')
   menu.append(document.createElement('hr'))
-  const picker = Object.assign(document.createElement('input'), { type: 'file', accept: '.md,.markdown,.txt,.html,.htm,text/markdown,text/html', hidden: true, id: 'import-file' })
-  picker.addEventListener('change', async () => {
-    const file = picker.files?.[0]
-    picker.value = ''
-    if (!file) return
-    status.textContent = `Importing ${file.name}…`
-    try {
-      const created = await importFile(file)
-      location.assign(created.url)
-    } catch (err) {
-      status.textContent = `Import failed: ${(err as Error).message}`
-    }
-  })
-  item('Import Markdown or HTML…', () => picker.click(), 'import')
+  const picker = importPicker(status)
+  item('Import Markdown or HTML…', picker.open, 'import')
   details.append(summary, menu)
-  container.replaceChildren(details, picker, status)
+  container.replaceChildren(details, picker.input, status)
   // Clicking elsewhere closes the menu, as menus do.
   document.addEventListener('click', (event) => {
     if (!details.contains(event.target as Node)) details.open = false
