@@ -14,6 +14,7 @@ import type { VersionInfo } from '../../server/store/versions.js'
 import { schema } from '../../shared/schema.js'
 import { CONTENT_FRAGMENT, TITLE_TEXT } from '../../shared/docmodel.js'
 import { readDoc } from '../../server/render/ydoc.js'
+import { parseConfig } from '../../server/config.js'
 
 const INTERVAL_MS = 400
 let dir: string
@@ -244,4 +245,41 @@ test('a restore of a document nobody has open is stored and served to the next v
   const later = await connectStockClient(relay.port, name)
   assert.deepEqual(paragraphs(later.doc), ['old'])
   later.destroy()
+})
+
+test('stopping the relay saves unsaved edits as a version first', async () => {
+  const own = tempDir()
+  const other = await startTestRelay(own)
+  const name = freshDoc()
+  const client = await connectStockClient(other.port, name)
+  client.provider.awareness.setLocalStateField('user', { name: 'Ada', color: '#123456' })
+  const room = other.rooms.loaded(name)!
+  await until(room.awareness, 'change', () => room.awareness.getStates().get(client.doc.clientID)?.user?.name === 'Ada')
+  write(client, ['last words'])
+  await until(room.doc, 'update', () => paragraphs(room.doc)[0] === 'last words')
+  await other.close()
+  client.destroy()
+  const reopened = await startTestRelay(own)
+  try {
+    const { versions } = (await (await fetch(`http://127.0.0.1:${reopened.port}/api/docs/${name}/versions`)).json()) as { versions: VersionInfo[] }
+    assert.equal(versions.length, 1)
+    assert.deepEqual(versions[0]!.authors, ['Ada'])
+    const text = await (await fetch(`http://127.0.0.1:${reopened.port}/api/docs/${name}/export?format=txt&version=${versions[0]!.id}`)).text()
+    assert.equal(text, 'last words\n')
+  } finally {
+    await reopened.close()
+    removeDir(own)
+  }
+})
+
+test('VERSION_INTERVAL_MS and MAX_IMPORT_BYTES are read, with their defaults', () => {
+  const defaults = parseConfig([], {})
+  assert.ok(!defaults.help)
+  assert.equal(defaults.config.versionIntervalMs, 600_000)
+  assert.equal(defaults.config.maxImportBytes, 5 * 1024 * 1024)
+  const parsed = parseConfig(['--max-import-bytes', '4096'], { VERSION_INTERVAL_MS: '1000' })
+  assert.ok(!parsed.help)
+  assert.equal(parsed.config.versionIntervalMs, 1000)
+  assert.equal(parsed.config.maxImportBytes, 4096)
+  assert.throws(() => parseConfig([], { VERSION_INTERVAL_MS: '5' }), /VERSION_INTERVAL_MS/)
 })
