@@ -91,7 +91,7 @@ export class History extends EventEmitter {
     source.destroy()
     if (dropped.size > 0) this.options.log.warn({ doc: name, version: id, dropped: Object.fromEntries(dropped) }, 'restore left out foreign content')
     const before = await this.options.rooms.open(name)
-    if (this.pending.has(before)) await this.save(before, 'auto', '')
+    if (this.pending.has(before) || !(await this.matchesLatest(before))) await this.save(before, 'auto', '')
     // Opened again: the room may have left memory while that version was written.
     const room = await this.options.rooms.open(name)
     const origin: RestoreOrigin = { restoredBy: by }
@@ -101,6 +101,18 @@ export class History extends EventEmitter {
     // Answer only once the restore is committed, like any peer's edit.
     await room.settled()
     return restored
+  }
+
+  /**
+   * True when the newest version holds exactly the room's content (same
+   * state vector), so saving it again would add nothing. False also after a
+   * crash lost the edits' pending version: those edits must not be lost.
+   */
+  private async matchesLatest(room: Room): Promise<boolean> {
+    const [latest] = await this.options.versions.list(room.name, { limit: 1 })
+    const version = latest && (await this.options.versions.get(room.name, latest.id))
+    if (!version) return false
+    return Buffer.from(Y.encodeStateVectorFromUpdate(version.state)).equals(Y.encodeStateVector(room.doc))
   }
 
   /** Saves every document with unsaved edits (before shutting down). */

@@ -283,3 +283,22 @@ test('VERSION_INTERVAL_MS and MAX_IMPORT_BYTES are read, with their defaults', (
   assert.equal(parsed.config.maxImportBytes, 4096)
   assert.throws(() => parseConfig([], { VERSION_INTERVAL_MS: '5' }), /VERSION_INTERVAL_MS/)
 })
+
+test('edits that never made it into a version (a crash) are saved before a restore replaces them', async () => {
+  const imported = await fetch(url('/api/docs/import'), { method: 'POST', headers: { 'content-type': 'text/markdown' }, body: 'original\n' })
+  const { name } = (await imported.json()) as { name: string }
+  const { version } = (await (await post(`/api/docs/${name}/versions`, { label: 'original' })).json()) as { version: VersionInfo }
+  // Written straight to the store, as if the relay had died before its next version.
+  const ydoc = new Y.Doc()
+  for (const update of await relay.store.load(name)) Y.applyUpdate(ydoc, update)
+  const before = Y.encodeStateVector(ydoc)
+  ;((ydoc.getXmlFragment(CONTENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText).insert(8, ' and unsaved')
+  await relay.store.append(name, Y.encodeStateAsUpdate(ydoc, before))
+
+  assert.equal((await post(`/api/docs/${name}/versions/${version.id}/restore`, {})).status, 200)
+  const { versions } = (await (await fetch(url(`/api/docs/${name}/versions`))).json()) as { versions: VersionInfo[] }
+  assert.deepEqual(versions.map((v) => v.kind), ['restore', 'auto', 'named'])
+  const saved = await (await fetch(url(`/api/docs/${name}/export?format=txt&version=${versions[1]!.id}`))).text()
+  assert.equal(saved, 'original and unsaved\n')
+  assert.equal(await (await fetch(url(`/api/docs/${name}/export?format=txt`))).text(), 'original\n')
+})
