@@ -11,20 +11,17 @@
  * Every refusal has a status and a reason (docs/protocol.md lists them).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import * as Y from 'yjs'
-import { prosemirrorToYXmlFragment } from 'y-prosemirror'
 import type { Logger } from 'pino'
-import { isValidDocName, randomDocName } from '../../shared/docname.js'
-import { CONTENT_FRAGMENT, MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
-import type { Node as PMNode } from 'prosemirror-model'
+import { isValidDocName } from '../../shared/docname.js'
 import type { Rooms } from '../relay/rooms.js'
 import type { DocStore } from '../store/store.js'
 import type { VersionStore } from '../store/versions.js'
 import { History, MAX_LABEL_LENGTH } from '../versions/history.js'
-import { currentDoc } from './current.js'
+import { currentDoc } from '../relay/current.js'
 import { docFromState, readDoc, type ReadDoc } from '../render/ydoc.js'
 import { FORMATS, isFormat, render } from '../render/formats.js'
-import { IMPORT_TYPES, fromHtml, fromMarkdown } from '../render/parse.js'
+import { importDoc } from './import.js'
+import { HttpError, readJson, sendJson } from './http-util.js'
 
 export interface DocsApiOptions {
   rooms: Rooms
@@ -47,18 +44,7 @@ export interface DocsApi {
   close(): Promise<void>
 }
 
-/** A refusal: an HTTP status and a reason for the user. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
 const DOC_ROUTE = /^\/api\/docs\/([^/]+)\/(export|versions)(?:\/(\d+)(\/restore)?)?$/
-const JSON_BODY_LIMIT = 16 * 1024
 const PAGE_DEFAULT = 20
 const PAGE_MAX = 100
 
@@ -194,74 +180,10 @@ export function createDocsApi(options: DocsApiOptions): DocsApi {
   }
 }
 
-/** Creates a document from a Markdown or HTML body. */
-async function importDoc(req: IncomingMessage, query: URLSearchParams, options: DocsApiOptions) {
-  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-  const kind = IMPORT_TYPES[mediaType]
-  if (!kind) throw new HttpError(415, 'import Markdown (text/markdown) or HTML (text/html)')
-  const source = (await readBody(req, options.maxImportBytes)).toString('utf8')
-  const parsed = kind === 'md' ? fromMarkdown(source) : fromHtml(source)
-  const title = (query.get('title')?.trim() || parsed.title).slice(0, MAX_TITLE_LENGTH)
-  // Through a Y.Doc and back: the same reader as export drops unsafe links and images.
-  const clean = readDoc(toYDoc(parsed.doc, title)).doc
-  const ydoc = toYDoc(clean, title)
-  const name = randomDocName()
-  await Promise.all([options.store.append(name, Y.encodeStateAsUpdate(ydoc)), options.store.setTitle(name, title)])
-  ydoc.destroy()
-  options.log.info({ doc: name, kind, bytes: source.length }, 'document imported')
-  return { name, title, url: `/d/${name}` }
-}
-
-function toYDoc(doc: PMNode, title: string): Y.Doc {
-  const ydoc = new Y.Doc()
-  ydoc.transact(() => {
-    prosemirrorToYXmlFragment(doc, ydoc.getXmlFragment(CONTENT_FRAGMENT))
-    ydoc.getText(TITLE_TEXT).insert(0, title)
-  })
-  return ydoc
-}
-
 function pageLimit(raw: string | null): number {
   if (raw === null) return PAGE_DEFAULT
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > PAGE_MAX) throw new HttpError(400, `limit must be 1-${PAGE_MAX}`)
   return Number(raw)
-}
-
-/** The body, refused with 413 as soon as it is known to exceed `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > limit) {
-    req.resume()
-    return Promise.reject(new HttpError(413, `the body is larger than ${limit} bytes`))
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength
-      if (size > limit) {
-        req.removeAllListeners('data')
-        req.resume()
-        reject(new HttpError(413, `the body is larger than ${limit} bytes`))
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.once('end', () => resolve(Buffer.concat(chunks)))
-    req.once('error', reject)
-  })
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const raw = (await readBody(req, JSON_BODY_LIMIT)).toString('utf8')
-  if (raw.trim() === '') return {}
-  try {
-    const value: unknown = JSON.parse(raw)
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>
-  } catch {
-    // Reported below.
-  }
-  throw new HttpError(400, 'the body must be a JSON object')
 }
 
 /**
@@ -283,8 +205,3 @@ export function attachment(title: string, extension: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return void res.destroy()
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-  res.end(JSON.stringify(body))
-}

@@ -4,7 +4,7 @@
  * every edit peers have seen, else a fresh read of the store.
  */
 import * as Y from 'yjs'
-import type { Rooms } from '../relay/rooms.js'
+import type { Rooms } from './rooms.js'
 import type { DocStore } from '../store/store.js'
 
 /** A Y.Doc to read (and then destroy), or null when the document does not exist. */
