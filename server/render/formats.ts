@@ -46,7 +46,13 @@ const markdown = new MarkdownSerializer(
     list_item: base.nodes.list_item!,
     image: base.nodes.image!,
     hard_break: base.nodes.hard_break!,
-    text: base.nodes.text!,
+    // "<" as an entity: Markdown renderers that allow HTML would otherwise
+    // read typed text like "<img onerror=...>" as markup.
+    // (inAutolink is the default serializer's own, untyped, flag for <https://...> links.)
+    text: (state, node) => {
+      const inAutolink = (state as unknown as { inAutolink?: boolean }).inAutolink
+      state.text(inAutolink ? node.text! : node.text!.replace(/</g, '&lt;'), !inAutolink)
+    },
     // GitHub-style task lists: "- [ ] todo", "- [x] done".
     task_list: (state, node) => state.renderList(node, '  ', () => '- '),
     task_item: (state, node) => {

@@ -95,7 +95,7 @@ test('Markdown export writes headings, marks, links, lists, task boxes and code'
   const md = toMarkdown(readDoc(richYDoc()).doc)
   assert.equal(
     md,
-    '# Plan\n\nShip **bold**, *italic* and [a <link>](https://example.com/a?b=1&c=2)\n\n* one\n\n- [x] done\n\n```\nlet x = 1\n```\n',
+    '# Plan\n\nShip **bold**, *italic* and [a &lt;link>](https://example.com/a?b=1&c=2)\n\n* one\n\n- [x] done\n\n```\nlet x = 1\n```\n',
   )
 })
 
@@ -119,6 +119,13 @@ test('a quote in a link cannot break out of its HTML attribute', () => {
   const { document } = parseHTML(html)
   assert.equal(document.querySelectorAll('script').length, 0)
   assert.equal(document.querySelector('a')?.getAttribute('href'), 'https://a.example/"><script>')
+})
+
+test('text that looks like HTML stays text in Markdown', () => {
+  const doc = schema.nodes.doc.create(null, schema.nodes.paragraph.create(null, schema.text('<img src=x onerror=alert(1)> & co')))
+  const md = toMarkdown(doc)
+  assert.equal(md, '&lt;img src=x onerror=alert(1)> & co\n')
+  assert.equal(fromMarkdown(md).doc.textContent, '<img src=x onerror=alert(1)> & co')
 })
 
 test('text export separates blocks with blank lines', () => {
