@@ -8,7 +8,7 @@ import type { Config } from './config.js'
 import { createHttpServer } from './http.js'
 import { Rooms } from './relay/rooms.js'
 import { Connection } from './relay/connection.js'
-import { SqliteStore } from './store/sqlite.js'
+import { openStore } from './store/open.js'
 import type { DocStore } from './store/store.js'
 import { CloseCode } from '../shared/protocol.js'
 
@@ -21,12 +21,9 @@ export interface Relay {
   close(): Promise<void>
 }
 
-/** Starts a relay; `store` defaults to SQLite under `config.dataDir`. */
-export async function startRelay(
-  config: Config,
-  log: Logger,
-  store: DocStore = new SqliteStore({ dataDir: config.dataDir, durability: config.durability }),
-): Promise<Relay> {
+/** Starts a relay; `store` defaults to the configured one (PostgreSQL or SQLite). */
+export async function startRelay(config: Config, log: Logger, givenStore?: DocStore): Promise<Relay> {
+  const store = givenStore ?? (await openStore(config, log))
   const rooms = new Rooms({
     store,
     log,
