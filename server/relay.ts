@@ -9,6 +9,8 @@ import { createHttpServer } from './http.js'
 import { Rooms } from './relay/rooms.js'
 import { Connection } from './relay/connection.js'
 import { openStore } from './store/open.js'
+import { noFanout, type Fanout } from './relay/fanout.js'
+import { RedisFanout } from './fanout/redis.js'
 import type { DocStore } from './store/store.js'
 import { CloseCode } from '../shared/protocol.js'
 
@@ -24,7 +26,11 @@ export interface Relay {
 /** Starts a relay; `store` defaults to the configured one (PostgreSQL or SQLite). */
 export async function startRelay(config: Config, log: Logger, givenStore?: DocStore): Promise<Relay> {
   const store = givenStore ?? (await openStore(config, log))
+  const fanout: Fanout = config.redisUrl
+    ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
+    : noFanout
   const rooms = new Rooms({
+    fanout,
     store,
     log,
     unloadGraceMs: config.unloadGraceMs,
@@ -76,6 +82,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
         await rooms.closeAll(CloseCode.GOING_AWAY)
         server.closeAllConnections()
         await stopped
+        await fanout.close()
         await store.close()
       })()),
   }

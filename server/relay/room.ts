@@ -20,6 +20,7 @@ import {
   CloseCode,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
+import { REMOTE, type RoomFanout } from './fanout.js'
 
 /** What a room needs from a connection. */
 export interface Peer {
@@ -41,6 +42,8 @@ export interface RoomOptions {
   onEmpty(room: Room): void
   /** Called when the store failed; the room must be dropped from memory. */
   onFailed(room: Room): void
+  /** Other relays serving this document (none by default). */
+  fanout?: RoomFanout
 }
 
 export class Room {
@@ -168,6 +171,12 @@ export class Room {
   }
 
   private commitThenRelay(update: Uint8Array, origin: unknown): void {
+    if (origin === REMOTE) {
+      // Another relay committed it before publishing it: relay, do not store again.
+      const frame = encodeSyncUpdate(update)
+      for (const peer of this.peers) peer.send(frame)
+      return
+    }
     const commit = this.store.append(this.name, update)
     // The store settles commits in order, so the newest one covers all before.
     this.committed = commit
@@ -178,6 +187,7 @@ export class Room {
         // Durability first: only now, with the update committed, may anyone see it.
         const frame = encodeSyncUpdate(update)
         for (const peer of this.peers) if (peer !== origin) peer.send(frame)
+        this.options.fanout?.update(update)
         this.compactIfDue()
       },
       (err: Error) => this.fail(err),
@@ -220,7 +230,9 @@ export class Room {
       for (const id of added) ids.add(id)
       for (const id of removed) ids.delete(id)
     }
-    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
+    const frame = encodeAwareness(update)
     for (const peer of this.peers) if (peer !== origin) peer.send(frame)
+    if (origin !== REMOTE) this.options.fanout?.awareness(update)
   }
 }

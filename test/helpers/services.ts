@@ -36,6 +36,12 @@ async function retryUntil<T>(what: string, attempt: () => Promise<T>, timeoutMs 
   }
 }
 
+/** Servers still running, stopped even if the test process ends abruptly. */
+const running = new Set<() => void>()
+process.once('exit', () => {
+  for (const kill of running) kill()
+})
+
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => child.once('exit', () => resolve()))
@@ -95,6 +101,15 @@ export async function startPostgres(): Promise<Service & { createDatabase(name: 
     ])
     const proc = spawn(cmd, args, { stdio: 'ignore' })
     child = proc
+    const kill = () => {
+      try {
+        process.kill(Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGQUIT')
+      } catch {
+        // already gone
+      }
+    }
+    running.add(kill)
+    void exited(proc).then(() => running.delete(kill))
     let gone = false
     void exited(proc).then(() => (gone = true))
     await retryUntil('PostgreSQL', async () => {
@@ -162,6 +177,9 @@ export async function startRedis(): Promise<Service> {
   const start = async () => {
     const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
     child = proc
+    const kill = () => proc.kill('SIGKILL')
+    running.add(kill)
+    void exited(proc).then(() => running.delete(kill))
     let gone = false
     void exited(proc).then(() => (gone = true))
     await retryUntil('Redis', async () => {
