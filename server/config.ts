@@ -64,7 +64,7 @@ const optionalUrl = (...schemes: string[]) => (raw: string) => {
   } catch {
     throw new ConfigError('expected a URL')
   }
-  if (!schemes.includes(url.protocol)) throw new ConfigError(`expected a ${schemes.join(' or ')}// URL`)
+  if (!schemes.includes(url.protocol)) throw new ConfigError(`expected a ${schemes.map((s) => `${s}//`).join(' or ')} URL`)
   return raw
 }
 

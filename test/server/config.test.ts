@@ -46,6 +46,6 @@ test('without DATABASE_URL and REDIS_URL a relay stands alone on SQLite; with th
   assert.equal(scaled.databaseUrl, 'postgres://tandem:secret@db:5432/tandem')
   assert.equal(scaled.redisUrl, 'redis://cache:6379')
   assert.equal(configOf(['--database-url', 'postgresql://h/db']).databaseUrl, 'postgresql://h/db')
-  assert.throws(() => parseConfig([], { DATABASE_URL: 'mysql://h/db' }), /DATABASE_URL: expected a postgres: or postgresql:\/\/ URL/)
+  assert.throws(() => parseConfig([], { DATABASE_URL: 'mysql://h/db' }), /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/)
   assert.throws(() => parseConfig([], { REDIS_URL: 'not a url' }), /REDIS_URL: expected a URL/)
 })

@@ -168,6 +168,9 @@ test('PostgreSQL stopped and started: nothing is relayed while it is down, and n
   await Promise.all([textIs(sameRelay, 'acknowledged. '), textIs(otherRelay, 'acknowledged. ')])
 
   await postgres.stop()
+  // Reads the relays hold are still served.
+  const reader = await connectStockClient(b.port, name)
+  assert.equal(reader.text.toString(), 'acknowledged. ')
   writer.text.insert(writer.text.length, 'written during the outage.')
   await until(a.rooms.loaded(name)!.doc, 'update', () => a.rooms.loaded(name)!.doc.getText('t').length > 14)
   await drained(sameRelay)
@@ -175,9 +178,9 @@ test('PostgreSQL stopped and started: nothing is relayed while it is down, and n
   await postgres.start()
 
   const expected = writer.text.toString()
-  await Promise.all([textIs(sameRelay, expected), textIs(otherRelay, expected)])
+  await Promise.all([textIs(sameRelay, expected), textIs(otherRelay, expected), textIs(reader, expected)])
   const cold = await relay()
   const fresh = await connectStockClient(cold.port, name)
   assert.equal(fresh.text.toString(), expected)
-  for (const c of [writer, sameRelay, otherRelay, fresh]) c.destroy()
+  for (const c of [writer, sameRelay, otherRelay, reader, fresh]) c.destroy()
 })
