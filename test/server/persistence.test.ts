@@ -6,9 +6,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import { pino } from 'pino'
-import { connectStockClient, openRawSocket, until } from '../helpers/clients.js'
+import { connectStockClient, drained, openRawSocket, until } from '../helpers/clients.js'
 import { openTestStore, removeDir, wrapStore, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
-import { decodeMessage, encodeQueryAwareness, encodeSyncStep1 } from '../../shared/protocol.js'
+import { decodeMessage, encodeSyncStep1 } from '../../shared/protocol.js'
 import { Rooms } from '../../server/relay/rooms.js'
 import type { Peer } from '../../server/relay/room.js'
 
@@ -98,12 +98,7 @@ test('a peer never sees an update before the store has committed it', async () =
 
   a.text.insert(0, 'not yet committed')
   await until(room.doc, 'update', () => room.doc.getText('t').length > 0)
-  // Frames on one socket arrive in order: once b has the answer to a query
-  // sent now, anything the relay sent b before it has arrived too.
-  const socket = b.provider.ws!
-  const answered = new Promise((resolve) => socket.addEventListener('message', resolve, { once: true }))
-  socket.send(encodeQueryAwareness())
-  await answered
+  await drained(b)
   assert.equal(b.text.toString(), '', 'b received an update the store had not committed')
   assert.deepEqual(await real.load('ordering'), [])
 

@@ -5,10 +5,9 @@
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connectStockClient, until, type StockClient } from '../helpers/clients.js'
+import { connectStockClient, drained, until, type StockClient } from '../helpers/clients.js'
 import { removeDir, startChildRelay, startTestRelay, tempDir, useDatabase } from '../helpers/relay.js'
 import { startPostgres, startRedis, type Service } from '../helpers/services.js'
-import { encodeQueryAwareness } from '../../shared/protocol.js'
 import type { Relay } from '../../server/relay.js'
 
 const HEARTBEAT_MS = 100
@@ -43,18 +42,6 @@ function childRelay() {
 }
 
 const textIs = (client: StockClient, expected: string) => until(client.doc, 'update', () => client.text.toString() === expected)
-
-/**
- * Resolves once everything the relay sent `client` before now has arrived:
- * frames on one socket arrive in order, so the answer to a query sent now
- * comes after them.
- */
-async function drained(client: StockClient): Promise<void> {
-  const socket = client.provider.ws!
-  const answered = new Promise((resolve) => socket.addEventListener('message', resolve, { once: true }))
-  socket.send(encodeQueryAwareness())
-  await answered
-}
 
 test('clients on two relays converge on concurrent edits and see each other\'s presence', async () => {
   const [a, b] = [await relay(), await relay()]
@@ -156,6 +143,31 @@ test('Redis restarted mid-edit: each relay keeps serving its clients, and the re
   b1.text.insert(b1.text.length, 'after.')
   await textIs(a1, b1.text.toString())
   for (const c of all) c.destroy()
+})
+
+test('compaction on either relay keeps every edit made on the other', async () => {
+  const options = { redisUrl: redis.url, relayHeartbeatMs: HEARTBEAT_MS, compactAfterUpdates: 5 }
+  const [a, b] = [await startTestRelay(dir, options), await startTestRelay(dir, options)]
+  relays.push(a, b)
+  const name = freshDoc()
+  const onA = await connectStockClient(a.port, name)
+  const onB = await connectStockClient(b.port, name)
+  for (let i = 0; i < 30; i++) {
+    onA.text.insert(onA.text.length, `a${i} `)
+    onB.text.insert(0, `b${i} `)
+  }
+  const length = 2 * (10 * 3 + 20 * 4)
+  await Promise.all([onA, onB].map((c) => until(c.doc, 'update', () => c.text.length === length)))
+  const expected = onA.text.toString()
+  assert.equal(onB.text.toString(), expected)
+  for (const c of [onA, onB]) c.destroy()
+  // Both relays compacted at least once; what PostgreSQL holds is still everything.
+  const rows = await a.store.load(name)
+  assert.ok(rows.length < 60, `the log should have been compacted, has ${rows.length} rows`)
+  const cold = await relay()
+  const fresh = await connectStockClient(cold.port, name)
+  assert.equal(fresh.text.toString(), expected)
+  fresh.destroy()
 })
 
 test('PostgreSQL stopped and started: nothing is relayed while it is down, and no acknowledged edit is lost', async () => {
