@@ -19,6 +19,8 @@ export interface Relay {
   readonly port: number
   readonly store: DocStore
   readonly rooms: Rooms
+  /** How it reaches other relays (`noFanout` when alone). */
+  readonly fanout: Fanout
   /** Stops accepting, closes every client, commits, closes the store. */
   close(): Promise<void>
 }
@@ -75,6 +77,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     port,
     store,
     rooms,
+    fanout,
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat)

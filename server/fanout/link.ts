@@ -18,6 +18,8 @@ import { awarenessClients, type RelayMessage } from './wire.js'
 export interface Channel {
   /** This relay's id, carried by every message it sends. */
   readonly relayId: string
+  /** False while messages from other relays may be missed (Redis unreachable). */
+  readonly listening: boolean
   /** Resolves once messages for the document are being received (or Redis is down; a resync follows then). */
   subscribe(name: string, link: RoomLink): Promise<void>
   unsubscribe(name: string, link: RoomLink): void
@@ -30,6 +32,8 @@ export class RoomLink implements RoomFanout {
   /** Messages heard while the room was still loading. */
   private early: RelayMessage[] = []
   private resyncWhenAttached = false
+  /** The catch-up from the store in progress, if any. */
+  private catchUp: Promise<void> | null = null
   /** Awareness client ids announced by each other relay. */
   private readonly remoteClients = new Map<string, Set<number>>()
   private closed = false
@@ -57,6 +61,12 @@ export class RoomLink implements RoomFanout {
 
   awareness(update: Uint8Array): void {
     this.publish({ kind: 'awareness', relay: this.channel.relayId, update })
+  }
+
+  catchingUp(): Promise<void> | null {
+    // Cut off, every new client's first sync reads the store first.
+    if (!this.channel.listening) return this.resync()
+    return this.catchUp
   }
 
   close(): void {
@@ -101,12 +111,24 @@ export class RoomLink implements RoomFanout {
    * which holds every committed update, by state vector; then exchange
    * presence again.
    */
-  async resync(): Promise<void> {
-    const room = this.room
-    if (!room) {
+  resync(): Promise<void> {
+    if (!this.room) {
       this.resyncWhenAttached = true
-      return
+      return Promise.resolve()
     }
+    // One after another: a catch-up asked for now must read the store after
+    // whatever made it necessary, so it never merges into one already running.
+    const run = (this.catchUp ?? Promise.resolve()).then(() => this.catchUpOnce())
+    this.catchUp = run
+    void run.then(() => {
+      if (this.catchUp === run) this.catchUp = null
+    })
+    return run
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    const room = this.room
+    if (!room) return
     try {
       const rows = await this.store.load(this.name)
       if (this.room !== room || rows.length === 0) return

@@ -13,6 +13,7 @@
  * While Redis is unreachable relays keep serving their own clients.
  */
 import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Fanout } from '../relay/fanout.js'
@@ -35,7 +36,8 @@ const MISSED_BEATS = 3
 /** How long start-up waits for Redis before serving without it. */
 const CONNECT_WAIT_MS = 2000
 
-export class RedisFanout implements Fanout, Channel {
+/** Emits 'listening' (boolean) when it starts or stops hearing the other relays. */
+export class RedisFanout extends EventEmitter implements Fanout, Channel {
   readonly relayId = randomUUID()
   /** Publishes; its commands fail at once while disconnected instead of queueing. */
   private readonly pub: Redis
@@ -45,11 +47,12 @@ export class RedisFanout implements Fanout, Channel {
   /** When each other relay was last heard from. */
   private readonly lastHeard = new Map<string, number>()
   private readonly timer: NodeJS.Timeout
+  private subscribed = false
   private pubWasReady = false
-  private subWasReady = false
   private closed = false
 
   private constructor(private readonly options: RedisFanoutOptions) {
+    super()
     const redisOptions = {
       enableOfflineQueue: false,
       autoResubscribe: false,
@@ -71,6 +74,7 @@ export class RedisFanout implements Fanout, Channel {
     }
     this.pub.on('ready', () => this.onPublisherReady())
     this.sub.on('ready', () => void this.onSubscriberReady())
+    this.sub.on('close', () => this.setListening(false))
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message))
     this.timer = setInterval(() => this.beat(), options.heartbeatMs)
     this.timer.unref()
@@ -84,6 +88,11 @@ export class RedisFanout implements Fanout, Channel {
       new Promise((resolve) => setTimeout(resolve, CONNECT_WAIT_MS).unref()),
     ])
     return fanout
+  }
+
+  /** True while subscribed: nothing other relays publish is being missed. */
+  get listening(): boolean {
+    return this.subscribed
   }
 
   join(name: string): RoomLink {
@@ -133,15 +142,22 @@ export class RedisFanout implements Fanout, Channel {
   }
 
   private async onSubscriberReady(): Promise<void> {
-    const again = this.subWasReady
-    this.subWasReady = true
     try {
       await this.sub.subscribe(HEARTBEAT_CHANNEL, ...[...this.links.keys()].map((name) => DOC_PREFIX + name))
     } catch {
       return // disconnected again; the next 'ready' retries
     }
-    // Anything published while we were not subscribed is in the store.
-    if (again) for (const link of this.links.values()) void link.resync()
+    // Anything published while we were not subscribed is in the store. The
+    // catch-ups start before we say we are listening, so a client's first
+    // sync waits for them.
+    for (const link of this.links.values()) void link.resync()
+    this.setListening(true)
+  }
+
+  private setListening(listening: boolean): void {
+    if (this.subscribed === listening) return
+    this.subscribed = listening
+    this.emit('listening', listening)
   }
 
   private onMessage(channel: string, bytes: Buffer): void {

@@ -23,6 +23,12 @@ export interface RoomFanout {
   update(update: Uint8Array): void
   /** An awareness change made by this relay's own peers. */
   awareness(update: Uint8Array): void
+  /**
+   * When this relay may lack updates other relays committed (it is cut off
+   * from them, or catching up), settles once it has read them from the store;
+   * null when it is in step with them. A sync reply waits for it.
+   */
+  catchingUp(): Promise<void> | null
   /** The room left memory. */
   close(): void
 }
@@ -38,6 +44,7 @@ const alone: RoomFanout = {
   attach: () => undefined,
   update: () => undefined,
   awareness: () => undefined,
+  catchingUp: () => null,
   close: () => undefined,
 }
 

@@ -122,9 +122,16 @@ export class Room {
     const message = decodeMessage(frame)
     switch (message.kind) {
       case 'sync-step1': {
-        // Computed now, sent once everything it contains is committed.
-        const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
-        this.afterCommit(() => peer.send(reply))
+        const answer = () => {
+          // Computed now, sent once everything it contains is committed.
+          const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
+          this.afterCommit(() => peer.send(reply))
+        }
+        // A relay that may have missed other relays' updates reads them first,
+        // so the reply is complete on any relay.
+        const catchingUp = this.options.fanout?.catchingUp()
+        if (catchingUp) void catchingUp.then(() => !this.destroyed && answer())
+        else answer()
         break
       }
       case 'sync-step2':

@@ -9,6 +9,7 @@ import { connectStockClient, drained, until, type StockClient } from '../helpers
 import { removeDir, startChildRelay, startTestRelay, tempDir, useDatabase } from '../helpers/relay.js'
 import { startPostgres, startRedis, type Service } from '../helpers/services.js'
 import type { Relay } from '../../server/relay.js'
+import type { RedisFanout } from '../../server/fanout/redis.js'
 
 const HEARTBEAT_MS = 100
 let postgres: Service
@@ -143,6 +144,28 @@ test('Redis restarted mid-edit: each relay keeps serving its clients, and the re
   b1.text.insert(b1.text.length, 'after.')
   await textIs(a1, b1.text.toString())
   for (const c of all) c.destroy()
+})
+
+test('a relay cut off from Redis reads the store before a new client\'s first sync, so that sync is complete', async () => {
+  const [a, b] = [await relay(), await relay()]
+  const name = freshDoc()
+  const onA = await connectStockClient(a.port, name)
+  const observer = await connectStockClient(a.port, name)
+  const onB = await connectStockClient(b.port, name)
+  onA.text.insert(0, 'before. ')
+  await textIs(onB, 'before. ')
+
+  const fanout = b.fanout as RedisFanout
+  const deaf = until(fanout, 'listening', () => !fanout.listening)
+  await redis.stop()
+  await deaf
+  // Committed on A, but nobody could tell B.
+  onA.text.insert(onA.text.length, 'while B was cut off.')
+  await textIs(observer, 'before. while B was cut off.')
+  const late = await connectStockClient(b.port, name)
+  assert.equal(late.text.toString(), 'before. while B was cut off.')
+  await redis.start()
+  for (const c of [onA, observer, onB, late]) c.destroy()
 })
 
 test('compaction on either relay keeps every edit made on the other', async () => {
