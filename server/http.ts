@@ -9,12 +9,15 @@ import { join } from 'node:path'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { isValidDocName } from '../shared/docname.js'
+import type { DocInfo } from './store/store.js'
 
 export interface HttpOptions {
   clientDir: string
   maxMessageBytes: number
   /** Answers GET /healthz. */
   health(): Record<string, unknown>
+  /** Answers GET /api/docs. */
+  listDocs(): Promise<DocInfo[]>
   /** A WebSocket for a valid document name was accepted. */
   onSocket(ws: WebSocket, docName: string, req: IncomingMessage): void
 }
@@ -38,6 +41,13 @@ export function createHttpServer(options: HttpOptions): Server {
     const path = rawPath(req)
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { status: 'ok', ...options.health() })
+    }
+    if (req.method === 'GET' && path === '/api/docs') {
+      options.listDocs().then(
+        (docs) => sendJson(res, 200, { docs }),
+        () => sendJson(res, 503, { error: 'the document store is unavailable; try again' }),
+      )
+      return
     }
     if ((req.method === 'GET' || req.method === 'HEAD') && APP_PAGE.test(path)) {
       if (!existsSync(indexFile)) {

@@ -50,6 +50,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
       connections: connections.size,
       documentsInMemory: rooms.size,
     }),
+    listDocs: () => store.list(),
     onSocket: (ws, docName, req) => {
       const connection = new Connection(ws, docName, rooms, { maxBufferedBytes: config.maxBufferedBytes, log })
       connections.add(connection)

@@ -19,6 +19,8 @@ const CLOSE_TIMEOUT_MS = 5_000
 
 export class Connection implements Peer {
   readonly awarenessIds = new Set<number>()
+  updatesReceived = 0
+  wantsSaveAcks = false
   private room: Room | null = null
   /** Frames received while the document was still loading. */
   private queued: Uint8Array[] | null = []

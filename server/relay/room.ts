@@ -17,9 +17,11 @@ import {
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
+  encodeSaveAck,
   CloseCode,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
+import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
 import { REMOTE, type RoomFanout } from './fanout.js'
 
 /** What a room needs from a connection. */
@@ -30,6 +32,10 @@ export interface Peer {
   close(code: number, reason?: string): void
   /** Awareness client ids this peer announced, removed when it leaves. */
   readonly awarenessIds: Set<number>
+  /** Update frames (SYNC step 2 or update) received from this peer so far. */
+  updatesReceived: number
+  /** True once the peer asked for SAVE_ACK frames. */
+  wantsSaveAcks: boolean
 }
 
 export interface RoomOptions {
@@ -55,6 +61,8 @@ export class Room {
   private logRows: number
   private logBytes: number
   private failed = false
+  /** The title last handed to the store, to store it again only on change. */
+  private storedTitle: string
   /** True once the room has left memory; a destroyed room takes no peers. */
   destroyed = false
 
@@ -81,6 +89,7 @@ export class Room {
         }
       }
     })
+    this.storedTitle = this.title()
     this.logRows = updates.length
     this.logBytes = updates.reduce((sum, u) => sum + u.byteLength, 0)
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.commitThenRelay(update, origin))
@@ -135,9 +144,17 @@ export class Room {
         break
       }
       case 'sync-step2':
-      case 'sync-update':
+      case 'sync-update': {
         // Emits 'update' (-> commitThenRelay) when it changes the document.
         Y.applyUpdate(this.doc, message.update, peer)
+        const received = ++peer.updatesReceived
+        // Acknowledged only once committed: "saved" must never be a guess.
+        if (peer.wantsSaveAcks) this.afterCommit(() => peer.send(encodeSaveAck(received)))
+        break
+      }
+      case 'save-ack-request':
+        peer.wantsSaveAcks = true
+        if (peer.updatesReceived > 0) this.afterCommit(() => peer.send(encodeSaveAck(peer.updatesReceived)))
         break
       case 'awareness':
         awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, peer)
@@ -149,6 +166,7 @@ export class Room {
           ),
         )
         break
+      case 'save-ack': // relay -> client only
       case 'unknown':
         break
     }
@@ -185,6 +203,8 @@ export class Room {
       return
     }
     const commit = this.store.append(this.name, update)
+    // Queued right behind the update, so both land in the same group commit.
+    this.storeTitleIfChanged()
     // The store settles commits in order, so the newest one covers all before.
     this.committed = commit
     this.logRows += 1
@@ -199,6 +219,19 @@ export class Room {
       },
       (err: Error) => this.fail(err),
     )
+  }
+
+  /** The document's title as the editor shows it. */
+  title(): string {
+    return this.doc.getText(TITLE_TEXT).toString().slice(0, MAX_TITLE_LENGTH)
+  }
+
+  private storeTitleIfChanged(): void {
+    if (this.destroyed) return
+    const title = this.title()
+    if (title === this.storedTitle) return
+    this.storedTitle = title
+    this.store.setTitle(this.name, title).catch(() => undefined) // a failure fails the append too
   }
 
   private compactIfDue(): void {

@@ -33,6 +33,7 @@ export interface PostgresStoreOptions {
 type Op =
   | { kind: 'append'; name: string; data: Uint8Array }
   | { kind: 'compact'; name: string; data: Uint8Array }
+  | { kind: 'title'; name: string; title: string }
 
 interface Pending {
   ops: Op[]
@@ -53,6 +54,7 @@ const MIGRATIONS: string[] = [
      data BYTEA NOT NULL
    );
    CREATE INDEX updates_by_doc ON updates (doc, seq);`,
+  `ALTER TABLE docs ADD COLUMN title TEXT NOT NULL DEFAULT ''`,
 ]
 
 /** Advisory lock key (any constant) that serialises schema migration across relays. */
@@ -163,10 +165,14 @@ export class PostgresStore implements DocStore {
     return this.enqueue({ kind: 'compact', name, data: state })
   }
 
+  setTitle(name: string, title: string): Promise<void> {
+    return this.enqueue({ kind: 'title', name, title })
+  }
+
   async list(): Promise<DocInfo[]> {
     this.assertOpen()
     const { rows } = await this.pool.query<DocInfo>(
-      'SELECT name, updated_at::float8 AS "updatedAt", size::float8 AS size FROM docs ORDER BY updated_at DESC, name',
+      'SELECT name, title, updated_at::float8 AS "updatedAt", size::float8 AS size FROM docs ORDER BY updated_at DESC, name',
     )
     return rows
   }
@@ -260,11 +266,20 @@ export class PostgresStore implements DocStore {
     }
   }
 
-  /** Writes a batch: each run of appends in one INSERT, each compaction on its own. */
+  /** Writes a batch: each run of appends in one INSERT, each other operation on its own. */
   private async write(client: pg.PoolClient, ops: Op[]): Promise<void> {
     const now = Date.now()
     for (let i = 0; i < ops.length; ) {
       const op = ops[i]!
+      if (op.kind === 'title') {
+        await client.query(
+          `INSERT INTO docs (name, created_at, updated_at, size, title) VALUES ($1, $2, $2, 0, $3)
+           ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title`,
+          [op.name, now, op.title],
+        )
+        i++
+        continue
+      }
       if (op.kind === 'compact') {
         await this.compactLocked(client, op.name, op.data, now)
         i++
@@ -272,7 +287,7 @@ export class PostgresStore implements DocStore {
       }
       let j = i
       while (j < ops.length && ops[j]!.kind === 'append') j++
-      const run = ops.slice(i, j)
+      const run = ops.slice(i, j) as Array<Extract<Op, { kind: 'append' }>>
       i = j
       await client.query(
         `INSERT INTO updates (doc, data)

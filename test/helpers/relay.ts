@@ -47,6 +47,7 @@ export function wrapStore(store: DocStore, overrides: Partial<DocStore>): DocSto
     load: (name) => store.load(name),
     append: (name, update) => store.append(name, update),
     compact: (name, state) => store.compact(name, state),
+    setTitle: (name, title) => store.setTitle(name, title),
     list: () => store.list(),
     delete: (name) => store.delete(name),
     close: () => store.close(),

@@ -15,6 +15,7 @@ useDatabase(postgres.url)
 await import('./persistence.test.js')
 await import('./relay.test.js')
 await import('./bad-input.test.js')
+await import('./save-ack.test.js')
 
 test('the suites above stored their documents in PostgreSQL', async () => {
   const client = new pg.Client({ connectionString: postgres.url })

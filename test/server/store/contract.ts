@@ -43,6 +43,18 @@ export function storeContract(label: string, open: (key: string) => Promise<DocS
     await store.close()
   })
 
+  test(`${label}: a title set for a document shows in the list`, async () => {
+    const store = await open('titles')
+    await store.append('doc', new Uint8Array(3))
+    await store.setTitle('doc', 'Quarterly plan')
+    await store.setTitle('untouched', 'Only a title')
+    const list = await store.list()
+    assert.equal(list.find((d) => d.name === 'doc')!.title, 'Quarterly plan')
+    assert.equal(list.find((d) => d.name === 'doc')!.size, 3)
+    assert.equal(list.find((d) => d.name === 'untouched')!.title, 'Only a title')
+    await store.close()
+  })
+
   test(`${label}: a closed store refuses work instead of losing it silently`, async () => {
     const store = await open('closed')
     const pending = store.append('doc', new Uint8Array([1]))
