@@ -20,6 +20,12 @@ export interface Config {
   logLevel: string
   /** Folder with the built client (index.html and assets). */
   clientDir: string
+  /** PostgreSQL in place of SQLite when set (postgres://...). */
+  databaseUrl: string | undefined
+  /** Cross-relay fan-out over Redis when set (redis://...). */
+  redisUrl: string | undefined
+  /** How often a relay tells the others it is alive; silent for 3 beats = dead. */
+  relayHeartbeatMs: number
   /** Shortest time between two automatic versions of a document. */
   versionIntervalMs: number
   /** Largest document import accepted. */
@@ -53,6 +59,19 @@ const text = (raw: string) => {
   return raw
 }
 
+/** A URL with one of `schemes`, or nothing (the empty default turns the feature off). */
+const optionalUrl = (...schemes: string[]) => (raw: string) => {
+  if (raw === '') return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('expected a URL')
+  }
+  if (!schemes.includes(url.protocol)) throw new ConfigError(`expected a ${schemes.map((s) => `${s}//`).join(' or ')} URL`)
+  return raw
+}
+
 const MiB = 1024 * 1024
 
 const OPTIONS: Option[] = [
@@ -67,6 +86,9 @@ const OPTIONS: Option[] = [
   { key: 'compactAfterBytes', flag: '--compact-after-bytes', env: 'COMPACT_AFTER_BYTES', default: String(4 * MiB), help: '... or more bytes than this', parse: integer(1) },
   { key: 'pingIntervalMs', flag: '--ping-interval-ms', env: 'PING_INTERVAL_MS', default: '30000', help: 'ping every client this often; one that misses a pong is disconnected', parse: integer(100) },
   { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info', help: 'pino log level', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  { key: 'databaseUrl', flag: '--database-url', env: 'DATABASE_URL', default: '', help: 'store documents in this PostgreSQL database instead of SQLite (postgres://user:password@host:5432/db)', parse: optionalUrl('postgres:', 'postgresql:') },
+  { key: 'redisUrl', flag: '--redis-url', env: 'REDIS_URL', default: '', help: 'share live edits and presence with other relays over this Redis (redis://host:6379)', parse: optionalUrl('redis:', 'rediss:') },
+  { key: 'relayHeartbeatMs', flag: '--relay-heartbeat-ms', env: 'RELAY_HEARTBEAT_MS', default: '2000', help: 'with Redis: how often a relay announces it is alive; after 3 silent beats its clients leave everyone\'s presence', parse: integer(50) },
   { key: 'versionIntervalMs', flag: '--version-interval-ms', env: 'VERSION_INTERVAL_MS', default: '600000', help: 'at most one automatic version of a document per this many milliseconds of editing', parse: integer(100) },
   { key: 'maxImportBytes', flag: '--max-import-bytes', env: 'MAX_IMPORT_BYTES', default: String(5 * MiB), help: 'largest Markdown or HTML file accepted by import (413 beyond)', parse: integer(1024) },
   { key: 'clientDir', flag: '--client-dir', env: 'CLIENT_DIR', default: './dist/client', help: 'folder with the built editor (npm run build)', parse: (raw) => resolve(text(raw)) },
@@ -111,7 +133,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
 export function helpText(): string {
   const lines = ['Usage: npm start -- [options]', '', 'Tandem relay: serves the editor and syncs documents.', '', 'Options (each also read from the environment variable shown):']
   for (const o of OPTIONS) {
-    lines.push(`  ${`${o.flag} <value>`.padEnd(30)} ${o.env.padEnd(22)} ${o.help} (default ${o.default})`)
+    lines.push(`  ${`${o.flag} <value>`.padEnd(30)} ${o.env.padEnd(22)} ${o.help} (default ${o.default || 'none'})`)
   }
   lines.push(`  ${'--help'.padEnd(30)} ${''.padEnd(22)} show this text`)
   return lines.join('\n')

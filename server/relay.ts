@@ -8,7 +8,10 @@ import type { Config } from './config.js'
 import { createHttpServer } from './http.js'
 import { Rooms } from './relay/rooms.js'
 import { Connection } from './relay/connection.js'
+import { openStore } from './store/open.js'
 import { SqliteStore } from './store/sqlite.js'
+import { noFanout, type Fanout } from './relay/fanout.js'
+import { RedisFanout } from './fanout/redis.js'
 import type { DocStore } from './store/store.js'
 import type { VersionStore } from './store/versions.js'
 import { SqliteVersionStore } from './store/sqlite-versions.js'
@@ -23,21 +26,25 @@ export interface Relay {
   readonly rooms: Rooms
   /** Versions of documents (emits 'version'); null when the store keeps none. */
   readonly history: History | null
+  /** How it reaches other relays (`noFanout` when alone). */
+  readonly fanout: Fanout
   /** Stops accepting, closes every client, commits, closes the store. */
   close(): Promise<void>
 }
 
 /**
- * Starts a relay; `store` defaults to SQLite under `config.dataDir`, and
- * `versions` to a version store in the same SQLite file (none for other stores).
+ * Starts a relay; `store` defaults to the configured one (PostgreSQL or
+ * SQLite), and `versions` to a version store in the same SQLite file (none
+ * for other stores: version routes then answer 501).
  */
-export async function startRelay(
-  config: Config,
-  log: Logger,
-  store: DocStore = new SqliteStore({ dataDir: config.dataDir, durability: config.durability }),
-  versions: VersionStore | undefined = store instanceof SqliteStore ? new SqliteVersionStore(store.database) : undefined,
-): Promise<Relay> {
+export async function startRelay(config: Config, log: Logger, givenStore?: DocStore, givenVersions?: VersionStore): Promise<Relay> {
+  const store = givenStore ?? (await openStore(config, log))
+  const versions = givenVersions ?? (store instanceof SqliteStore ? new SqliteVersionStore(store.database) : undefined)
+  const fanout: Fanout = config.redisUrl
+    ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
+    : noFanout
   const rooms = new Rooms({
+    fanout,
     store,
     log,
     unloadGraceMs: config.unloadGraceMs,
@@ -93,6 +100,7 @@ export async function startRelay(
     store,
     rooms,
     history: docsApi.history,
+    fanout,
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat)
@@ -102,6 +110,7 @@ export async function startRelay(
         await rooms.closeAll(CloseCode.GOING_AWAY)
         server.closeAllConnections()
         await stopped
+        await fanout.close()
         await store.close()
       })()),
   }

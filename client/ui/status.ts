@@ -17,7 +17,12 @@ export function bindConnectionStatus(element: HTMLElement, provider: WebsocketPr
     element.dataset.status = status
     element.textContent = CONNECTION_LABELS[status]
   }
-  provider.on('status', ({ status }: { status: keyof typeof CONNECTION_LABELS }) => show(status))
+  // The provider says "connecting" on every retry; once the connection was
+  // lost, the user is offline until it is back, retries or not.
+  provider.on('status', ({ status }: { status: keyof typeof CONNECTION_LABELS }) => {
+    if (status === 'connecting' && element.dataset.status === 'disconnected') return
+    show(status)
+  })
   show(provider.wsconnected ? 'connected' : 'connecting')
 }
 

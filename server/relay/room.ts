@@ -22,6 +22,7 @@ import {
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
 import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
+import { REMOTE, type RoomFanout } from './fanout.js'
 
 /** What a room needs from a connection. */
 export interface Peer {
@@ -47,6 +48,8 @@ export interface RoomOptions {
   onEmpty(room: Room): void
   /** Called when the store failed; the room must be dropped from memory. */
   onFailed(room: Room): void
+  /** Other relays serving this document (none by default). */
+  fanout?: RoomFanout
 }
 
 export class Room {
@@ -128,9 +131,16 @@ export class Room {
     const message = decodeMessage(frame)
     switch (message.kind) {
       case 'sync-step1': {
-        // Computed now, sent once everything it contains is committed.
-        const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
-        this.afterCommit(() => peer.send(reply))
+        const answer = () => {
+          // Computed now, sent once everything it contains is committed.
+          const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
+          this.afterCommit(() => peer.send(reply))
+        }
+        // A relay that may have missed other relays' updates reads them first,
+        // so the reply is complete on any relay.
+        const catchingUp = this.options.fanout?.catchingUp()
+        if (catchingUp) void catchingUp.then(() => !this.destroyed && answer())
+        else answer()
         break
       }
       case 'sync-step2':
@@ -186,6 +196,12 @@ export class Room {
   }
 
   private commitThenRelay(update: Uint8Array, origin: unknown): void {
+    if (origin === REMOTE) {
+      // Another relay committed it before publishing it: relay, do not store again.
+      const frame = encodeSyncUpdate(update)
+      for (const peer of this.peers) peer.send(frame)
+      return
+    }
     const commit = this.store.append(this.name, update)
     // Queued right behind the update, so both land in the same group commit.
     this.storeTitleIfChanged()
@@ -198,6 +214,7 @@ export class Room {
         // Durability first: only now, with the update committed, may anyone see it.
         const frame = encodeSyncUpdate(update)
         for (const peer of this.peers) if (peer !== origin) peer.send(frame)
+        this.options.fanout?.update(update)
         this.compactIfDue()
       },
       (err: Error) => this.fail(err),
@@ -253,7 +270,9 @@ export class Room {
       for (const id of added) ids.add(id)
       for (const id of removed) ids.delete(id)
     }
-    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
+    const frame = encodeAwareness(update)
     for (const peer of this.peers) if (peer !== origin) peer.send(frame)
+    if (origin !== REMOTE) this.options.fanout?.awareness(update)
   }
 }

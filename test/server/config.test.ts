@@ -37,3 +37,15 @@ test('--help is recognised and lists every option', () => {
   assert.deepEqual(parseConfig(['--help'], {}), { help: true })
   for (const word of ['--port', 'DATA_DIR', 'DURABILITY', '--unload-grace-ms']) assert.match(helpText(), new RegExp(word))
 })
+
+test('without DATABASE_URL and REDIS_URL a relay stands alone on SQLite; with them it scales out', () => {
+  const alone = configOf([])
+  assert.equal(alone.databaseUrl, undefined)
+  assert.equal(alone.redisUrl, undefined)
+  const scaled = configOf([], { DATABASE_URL: 'postgres://tandem:secret@db:5432/tandem', REDIS_URL: 'redis://cache:6379' })
+  assert.equal(scaled.databaseUrl, 'postgres://tandem:secret@db:5432/tandem')
+  assert.equal(scaled.redisUrl, 'redis://cache:6379')
+  assert.equal(configOf(['--database-url', 'postgresql://h/db']).databaseUrl, 'postgresql://h/db')
+  assert.throws(() => parseConfig([], { DATABASE_URL: 'mysql://h/db' }), /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/)
+  assert.throws(() => parseConfig([], { REDIS_URL: 'not a url' }), /REDIS_URL: expected a URL/)
+})

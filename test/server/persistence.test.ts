@@ -6,10 +6,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import { pino } from 'pino'
-import { connectStockClient, openRawSocket, until } from '../helpers/clients.js'
-import { removeDir, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
-import { decodeMessage, encodeQueryAwareness, encodeSyncStep1 } from '../../shared/protocol.js'
-import { SqliteStore } from '../../server/store/sqlite.js'
+import { connectStockClient, drained, openRawSocket, until } from '../helpers/clients.js'
+import { openTestStore, removeDir, wrapStore, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
+import { decodeMessage, encodeSyncStep1 } from '../../shared/protocol.js'
 import { Rooms } from '../../server/relay/rooms.js'
 import type { Peer } from '../../server/relay/room.js'
 
@@ -87,34 +86,25 @@ test('the first sync reply from a cold relay already holds the stored document',
 
 test('a peer never sees an update before the store has committed it', async () => {
   const dir = tempDir()
-  // The real SQLite store, with a gate in front of its commits.
+  // The real store, with a gate in front of its commits.
+  const real = await openTestStore(dir)
   let openGate!: () => void
   const gate = new Promise<void>((resolve) => (openGate = resolve))
-  class GatedStore extends SqliteStore {
-    override append(name: string, update: Uint8Array) {
-      return gate.then(() => super.append(name, update))
-    }
-  }
-  const sqlite = new GatedStore({ dataDir: dir, durability: 'process' })
-  const relay = await startTestRelay(dir, {}, sqlite)
+  const gated = wrapStore(real, { append: (name, update) => gate.then(() => real.append(name, update)) })
+  const relay = await startTestRelay(dir, {}, gated)
   const a = await connectStockClient(relay.port, 'ordering')
   const b = await connectStockClient(relay.port, 'ordering')
   const room = relay.rooms.loaded('ordering')!
 
   a.text.insert(0, 'not yet committed')
   await until(room.doc, 'update', () => room.doc.getText('t').length > 0)
-  // Frames on one socket arrive in order: once b has the answer to a query
-  // sent now, anything the relay sent b before it has arrived too.
-  const socket = b.provider.ws!
-  const answered = new Promise((resolve) => socket.addEventListener('message', resolve, { once: true }))
-  socket.send(encodeQueryAwareness())
-  await answered
+  await drained(b)
   assert.equal(b.text.toString(), '', 'b received an update the store had not committed')
-  assert.deepEqual(await sqlite.load('ordering'), [])
+  assert.deepEqual(await real.load('ordering'), [])
 
   openGate()
   await until(b.doc, 'update', () => b.text.toString() === 'not yet committed')
-  assert.equal((await sqlite.load('ordering')).length, 1)
+  assert.equal((await real.load('ordering')).length, 1)
   a.destroy()
   b.destroy()
   await relay.close()
@@ -165,13 +155,13 @@ test('a document leaves memory after its last client leaves and reloads intact',
 test('concurrent first connections load the document once', async () => {
   const dir = tempDir()
   let loads = 0
-  class CountingStore extends SqliteStore {
-    override load(name: string) {
+  const real = await openTestStore(dir)
+  const store = wrapStore(real, {
+    load: (name) => {
       loads++
-      return super.load(name)
-    }
-  }
-  const store = new CountingStore({ dataDir: dir, durability: 'process' })
+      return real.load(name)
+    },
+  })
   const rooms = new Rooms({ store, log: pino({ level: 'silent' }), unloadGraceMs: 1000, compactAfterUpdates: 100, compactAfterBytes: 1e6 })
   const peer = (): Peer => ({ send: () => undefined, close: () => undefined, awarenessIds: new Set(), updatesReceived: 0, wantsSaveAcks: false })
   const joined = await Promise.all(Array.from({ length: 10 }, () => rooms.join('once', peer())))

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import type WebSocket from 'ws'
 import { connectStockClient, openRawSocket, until } from '../helpers/clients.js'
-import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
+import { openTestStore, removeDir, startTestRelay, tempDir, wrapStore } from '../helpers/relay.js'
 import { decodeMessage, encodeQueryAwareness, encodeSaveAckRequest, encodeSyncUpdate, type Message } from '../../shared/protocol.js'
-import { SqliteStore } from '../../server/store/sqlite.js'
 
 /** Collects every decoded frame a raw socket receives. */
 function record(ws: WebSocket): Message[] {
@@ -48,13 +47,9 @@ test('no acknowledgement while the commit is pending, and none if it never happe
   let failCommit!: (err: Error) => void
   const commitFails = new Promise<never>((_, reject) => (failCommit = reject))
   commitFails.catch(() => undefined)
-  // The real SQLite store, except that its commits fail when the test says so.
-  class FailingStore extends SqliteStore {
-    override append() {
-      return commitFails
-    }
-  }
-  const relay = await startTestRelay(dir, {}, new FailingStore({ dataDir: dir, durability: 'process' }))
+  // The real store, except that its commits fail when the test says so.
+  const failing = wrapStore(await openTestStore(dir), { append: () => commitFails })
+  const relay = await startTestRelay(dir, {}, failing)
   const ws = await openRawSocket(relay.port, '/ws/pending')
   const frames = record(ws)
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
