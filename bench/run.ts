@@ -10,10 +10,16 @@ import { nonDefault, readSettings, settingsHelp, type Settings } from './setting
 import { table, type Section } from './report.js'
 import { busyRoom } from './scenarios/busy-room.js'
 import { manyRooms } from './scenarios/many-rooms.js'
+import { throughput } from './scenarios/throughput.js'
+import { largeDoc } from './scenarios/large-doc.js'
+import { browserScenario } from './scenarios/browser.js'
 
 const SCENARIOS: Record<number, (settings: Settings) => Promise<Section>> = {
   1: busyRoom,
   2: manyRooms,
+  3: largeDoc,
+  4: throughput,
+  5: browserScenario,
 }
 
 if (process.argv.includes('--help')) {
