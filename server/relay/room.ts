@@ -43,8 +43,26 @@ export interface RoomOptions {
   onFailed(room: Room): void
 }
 
+/** Origin of the transaction that applies the stored log: not a new update. */
+const HYDRATE = Symbol('hydrate')
+
 export class Room {
-  readonly doc: Y.Doc
+  private readonly ydoc: Y.Doc
+  /**
+   * Stored updates not yet applied to the Y.Doc. Applying a large document
+   * takes Yjs a while (far longer in a freshly started, unoptimised process),
+   * and a client that only wants the whole document does not need it applied:
+   * it is answered from the stored bytes. The log is applied on first real
+   * use of `doc` (an edit, a partial sync, compaction).
+   */
+  private unapplied: Uint8Array[] | null
+  /**
+   * One update holding exactly the whole document, while nothing changed
+   * since it was made: the stored row of a compacted document, the state of
+   * the last compaction, or the last full sync reply. It answers every client
+   * that syncs from nothing without re-encoding the document.
+   */
+  private wholeState: Uint8Array | null
   readonly awareness: awarenessProtocol.Awareness
   private readonly peers = new Set<Peer>()
   /** Settles once every update applied so far is committed. */
@@ -67,24 +85,25 @@ export class Room {
     private readonly options: RoomOptions,
     updates: Uint8Array[],
   ) {
-    this.doc = new Y.Doc({ gc: true })
-    this.doc.transact(() => {
-      for (const update of updates) {
-        try {
-          Y.applyUpdate(this.doc, update)
-        } catch (err) {
-          // A row Yjs cannot read must not make the whole document unreadable.
-          options.log.error({ doc: name, err }, 'skipping unreadable stored update')
-        }
-      }
-    })
+    this.ydoc = new Y.Doc({ gc: true })
+    this.unapplied = updates.length > 0 ? updates : null
+    // A single row is the whole document (a compacted state or its only update).
+    this.wholeState = updates.length === 1 ? updates[0]! : null
     this.logRows = updates.length
     this.logBytes = updates.reduce((sum, u) => sum + u.byteLength, 0)
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.commitThenRelay(update, origin))
+    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== HYDRATE) this.commitThenRelay(update, origin)
+    })
 
-    this.awareness = new awarenessProtocol.Awareness(this.doc)
+    this.awareness = new awarenessProtocol.Awareness(this.ydoc)
     this.awareness.setLocalState(null)
     this.awareness.on('update', this.relayAwareness)
+  }
+
+  /** The document, with its whole stored log applied. */
+  get doc(): Y.Doc {
+    if (this.unapplied) this.hydrate()
+    return this.ydoc
   }
 
   /** Number of connected peers. */
@@ -95,7 +114,7 @@ export class Room {
   /** Adds a peer and opens the sync handshake with it. */
   join(peer: Peer): void {
     this.peers.add(peer)
-    peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    peer.send(encodeSyncStep1(this.stateVector()))
     const states = this.awareness.getStates()
     if (states.size > 0) {
       peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
@@ -120,12 +139,14 @@ export class Room {
     switch (message.kind) {
       case 'sync-step1': {
         // Computed now, sent once everything it contains is committed.
-        const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
+        const reply = encodeSyncStep2(this.updateFor(message.stateVector))
         this.afterCommit(() => peer.send(reply))
         break
       }
       case 'sync-step2':
       case 'sync-update':
+        // A new client answers our step 1 with an empty update: nothing to apply.
+        if (isEmptyUpdate(message.update)) break
         // Emits 'update' (-> commitThenRelay) when it changes the document.
         Y.applyUpdate(this.doc, message.update, peer)
         break
@@ -160,7 +181,37 @@ export class Room {
     this.destroyed = true
     this.awareness.off('update', this.relayAwareness)
     this.awareness.destroy()
-    this.doc.destroy()
+    this.ydoc.destroy()
+  }
+
+  /** Applies the stored log to the Y.Doc (see `unapplied`). */
+  private hydrate(): void {
+    const updates = this.unapplied ?? []
+    this.unapplied = null
+    this.ydoc.transact(() => {
+      for (const update of updates) {
+        try {
+          Y.applyUpdate(this.ydoc, update)
+        } catch (err) {
+          // A row Yjs cannot read must not make the whole document unreadable.
+          this.options.log.error({ doc: this.name, err }, 'skipping unreadable stored update')
+          this.wholeState = null
+        }
+      }
+    }, HYDRATE)
+  }
+
+  /** Our state vector, read from the stored bytes while they are not applied. */
+  private stateVector(): Uint8Array {
+    if (this.unapplied && this.wholeState) return Y.encodeStateVectorFromUpdate(this.wholeState)
+    return Y.encodeStateVector(this.doc)
+  }
+
+  /** The update a peer holding `stateVector` is missing. */
+  private updateFor(stateVector: Uint8Array): Uint8Array {
+    // Most sync requests come from clients that hold nothing yet.
+    if (isEmptyStateVector(stateVector)) return (this.wholeState ??= Y.encodeStateAsUpdate(this.doc))
+    return Y.encodeStateAsUpdate(this.doc, stateVector)
   }
 
   private afterCommit(fn: () => void): void {
@@ -168,6 +219,7 @@ export class Room {
   }
 
   private commitThenRelay(update: Uint8Array, origin: unknown): void {
+    this.wholeState = null
     const commit = this.store.append(this.name, update)
     // The store settles commits in order, so the newest one covers all before.
     this.committed = commit
@@ -188,6 +240,7 @@ export class Room {
     if (this.destroyed) return
     if (this.logRows <= this.options.compactAfterUpdates && this.logBytes <= this.options.compactAfterBytes) return
     const state = Y.encodeStateAsUpdate(this.doc)
+    this.wholeState = state
     this.logRows = 1
     this.logBytes = state.byteLength
     this.store.compact(this.name, state).then(
@@ -223,4 +276,14 @@ export class Room {
     const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
     for (const peer of this.peers) if (peer !== origin) peer.send(frame)
   }
+}
+
+/** The encoded state vector of an empty document (no clients). */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.byteLength === 1 && stateVector[0] === 0
+}
+
+/** The v1 update that changes nothing: no structs, empty delete set. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.byteLength === 2 && update[0] === 0 && update[1] === 0
 }
