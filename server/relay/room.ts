@@ -52,8 +52,26 @@ export interface RoomOptions {
   fanout?: RoomFanout
 }
 
+/** Origin of the transaction that applies the stored log: not a new update. */
+const HYDRATE = Symbol('hydrate')
+
 export class Room {
-  readonly doc: Y.Doc
+  private readonly ydoc: Y.Doc
+  /**
+   * Stored updates not yet applied to the Y.Doc. Applying a large document
+   * takes Yjs a while (far longer in a freshly started, unoptimised process),
+   * and a client that only wants the whole document does not need it applied:
+   * it is answered from the stored bytes. The log is applied on first real
+   * use of `doc` (an edit, a partial sync, compaction).
+   */
+  private unapplied: Uint8Array[] | null
+  /**
+   * One update holding exactly the whole document, while nothing changed
+   * since it was made: the stored row of a compacted document, the state of
+   * the last compaction, or the last full sync reply. It answers every client
+   * that syncs from nothing without re-encoding the document.
+   */
+  private wholeState: Uint8Array | null
   readonly awareness: awarenessProtocol.Awareness
   private readonly peers = new Set<Peer>()
   /** Settles once every update applied so far is committed. */
@@ -61,8 +79,8 @@ export class Room {
   private logRows: number
   private logBytes: number
   private failed = false
-  /** The title last handed to the store, to store it again only on change. */
-  private storedTitle: string
+  /** The title last handed to the store, to store it again only on change (null until the log is applied). */
+  private storedTitle: string | null
   /** True once the room has left memory; a destroyed room takes no peers. */
   destroyed = false
 
@@ -78,25 +96,27 @@ export class Room {
     private readonly options: RoomOptions,
     updates: Uint8Array[],
   ) {
-    this.doc = new Y.Doc({ gc: true })
-    this.doc.transact(() => {
-      for (const update of updates) {
-        try {
-          Y.applyUpdate(this.doc, update)
-        } catch (err) {
-          // A row Yjs cannot read must not make the whole document unreadable.
-          options.log.error({ doc: name, err }, 'skipping unreadable stored update')
-        }
-      }
-    })
-    this.storedTitle = this.title()
+    this.ydoc = new Y.Doc({ gc: true })
+    this.unapplied = updates.length > 0 ? updates : null
+    // A single row is the whole document (a compacted state or its only update).
+    this.wholeState = updates.length === 1 ? updates[0]! : null
+    // Read from the document when it is first applied (see hydrate).
+    this.storedTitle = updates.length > 0 ? null : ''
     this.logRows = updates.length
     this.logBytes = updates.reduce((sum, u) => sum + u.byteLength, 0)
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.commitThenRelay(update, origin))
+    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== HYDRATE) this.commitThenRelay(update, origin)
+    })
 
-    this.awareness = new awarenessProtocol.Awareness(this.doc)
+    this.awareness = new awarenessProtocol.Awareness(this.ydoc)
     this.awareness.setLocalState(null)
     this.awareness.on('update', this.relayAwareness)
+  }
+
+  /** The document, with its whole stored log applied. */
+  get doc(): Y.Doc {
+    if (this.unapplied) this.hydrate()
+    return this.ydoc
   }
 
   /** Number of connected peers. */
@@ -107,7 +127,7 @@ export class Room {
   /** Adds a peer and opens the sync handshake with it. */
   join(peer: Peer): void {
     this.peers.add(peer)
-    peer.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    peer.send(encodeSyncStep1(this.stateVector()))
     const states = this.awareness.getStates()
     if (states.size > 0) {
       peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
@@ -133,7 +153,7 @@ export class Room {
       case 'sync-step1': {
         const answer = () => {
           // Computed now, sent once everything it contains is committed.
-          const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
+          const reply = encodeSyncStep2(this.updateFor(message.stateVector))
           this.afterCommit(() => peer.send(reply))
         }
         // A relay that may have missed other relays' updates reads them first,
@@ -145,8 +165,10 @@ export class Room {
       }
       case 'sync-step2':
       case 'sync-update': {
+        // A new client answers our step 1 with an empty update: nothing to
+        // apply, but it still counts as a frame to acknowledge.
         // Emits 'update' (-> commitThenRelay) when it changes the document.
-        Y.applyUpdate(this.doc, message.update, peer)
+        if (!isEmptyUpdate(message.update)) Y.applyUpdate(this.doc, message.update, peer)
         const received = ++peer.updatesReceived
         // Acknowledged only once committed: "saved" must never be a guess.
         if (peer.wantsSaveAcks) this.afterCommit(() => peer.send(encodeSaveAck(received)))
@@ -188,7 +210,38 @@ export class Room {
     this.destroyed = true
     this.awareness.off('update', this.relayAwareness)
     this.awareness.destroy()
-    this.doc.destroy()
+    this.ydoc.destroy()
+  }
+
+  /** Applies the stored log to the Y.Doc (see `unapplied`). */
+  private hydrate(): void {
+    const updates = this.unapplied ?? []
+    this.unapplied = null
+    this.ydoc.transact(() => {
+      for (const update of updates) {
+        try {
+          Y.applyUpdate(this.ydoc, update)
+        } catch (err) {
+          // A row Yjs cannot read must not make the whole document unreadable.
+          this.options.log.error({ doc: this.name, err }, 'skipping unreadable stored update')
+          this.wholeState = null
+        }
+      }
+    }, HYDRATE)
+    this.storedTitle = this.title()
+  }
+
+  /** Our state vector, read from the stored bytes while they are not applied. */
+  private stateVector(): Uint8Array {
+    if (this.unapplied && this.wholeState) return Y.encodeStateVectorFromUpdate(this.wholeState)
+    return Y.encodeStateVector(this.doc)
+  }
+
+  /** The update a peer holding `stateVector` is missing. */
+  private updateFor(stateVector: Uint8Array): Uint8Array {
+    // Most sync requests come from clients that hold nothing yet.
+    if (isEmptyStateVector(stateVector)) return (this.wholeState ??= Y.encodeStateAsUpdate(this.doc))
+    return Y.encodeStateAsUpdate(this.doc, stateVector)
   }
 
   private afterCommit(fn: () => void): void {
@@ -196,6 +249,7 @@ export class Room {
   }
 
   private commitThenRelay(update: Uint8Array, origin: unknown): void {
+    this.wholeState = null
     if (origin === REMOTE) {
       // Another relay committed it before publishing it: relay, do not store again.
       const frame = encodeSyncUpdate(update)
@@ -238,6 +292,7 @@ export class Room {
     if (this.destroyed) return
     if (this.logRows <= this.options.compactAfterUpdates && this.logBytes <= this.options.compactAfterBytes) return
     const state = Y.encodeStateAsUpdate(this.doc)
+    this.wholeState = state
     this.logRows = 1
     this.logBytes = state.byteLength
     this.store.compact(this.name, state).then(
@@ -275,4 +330,14 @@ export class Room {
     for (const peer of this.peers) if (peer !== origin) peer.send(frame)
     if (origin !== REMOTE) this.options.fanout?.awareness(update)
   }
+}
+
+/** The encoded state vector of an empty document (no clients). */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.byteLength === 1 && stateVector[0] === 0
+}
+
+/** The v1 update that changes nothing: no structs, empty delete set. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.byteLength === 2 && update[0] === 0 && update[1] === 0
 }

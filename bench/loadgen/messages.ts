@@ -1,0 +1,43 @@
+/**
+ * What the benchmark's main thread (pool.ts) and its load-generator workers
+ * (worker.ts) say to each other.
+ */
+import type { Target } from '../wire.js'
+
+/** One document and the clients that open it. The first `writers` clients write. */
+export interface DocPlan {
+  name: string
+  clients: number
+  writers: number
+  /** Per writer: its offset in ms within each period, so writers spread over time like real typists. */
+  phases: number[]
+}
+
+export type Command =
+  | { cmd: 'connect'; target: Target; port: number; docs: DocPlan[]; concurrency: number }
+  /** Every writer types once per `periodMs` from `startAt` (epoch ms) for `durationMs`, then waits up to `drainMs` for deliveries. */
+  | { cmd: 'rate'; periodMs: number; startAt: number; durationMs: number; drainMs: number }
+  /** Every writer keeps `window` updates in flight for `durationMs` (throughput). */
+  | { cmd: 'flood'; window: number; startAt: number; durationMs: number; drainMs: number }
+  | { cmd: 'close' }
+
+export interface RunResult {
+  /** Updates written. */
+  sent: number
+  /** Deliveries owed: each update to every other client of its document. */
+  expected: number
+  /** Deliveries that arrived (before the drain timeout). */
+  delivered: number
+  /** Live updates that matched nothing sent (should be 0). */
+  unexpected: number
+  /** Flood mode: updates that reached every reader within the window. */
+  completed: number
+  /** Delivery latency of each delivery, in ms. */
+  latencies: Float64Array
+}
+
+export type Reply =
+  | { type: 'connected'; clients: number; failed: number }
+  | { type: 'result'; result: RunResult }
+  | { type: 'closed' }
+  | { type: 'error'; message: string }

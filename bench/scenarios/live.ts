@@ -1,0 +1,100 @@
+/**
+ * Live editing at a steady rate (scenarios 1 and 2): documents with a few
+ * writers and many readers, each writer typing one character per period at
+ * its own phase, so writers spread over time as real typists do. Measures
+ * each delivery's latency, the server's CPU during the run, its peak memory,
+ * and the generator's own CPU.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { LoadPool } from '../loadgen/pool.js'
+import type { DocPlan } from '../loadgen/messages.js'
+import { cpuSeconds, peakRssBytes, startServer } from '../servers.js'
+import { latencySummary } from '../report.js'
+import type { Target } from '../wire.js'
+
+export interface LiveSpec {
+  docs: number
+  clientsPerDoc: number
+  writersPerDoc: number
+  /** Updates per second of each writer. */
+  rate: number
+  durationMs: number
+  /** An unmeasured run at the same rate first, for JIT warm-up. */
+  warmupMs: number
+  /** Worker threads of the load generator. */
+  workers: number
+}
+
+/** One server's figures in a live scenario. */
+export interface LiveRow {
+  target: Target
+  p50: number
+  p99: number
+  max: number
+  /** Server CPU seconds during the run. */
+  cpu: number
+  /** Server peak RSS, bytes. */
+  rss: number
+  delivered: number
+  expected: number
+  /** Load generator CPU seconds during the run (all its threads). */
+  generatorCpu: number
+  connectSeconds: number
+  failedClients: number
+}
+
+/** The documents of `spec`, writers' phases spread evenly over one period. */
+export function plans(spec: LiveSpec, prefix: string): DocPlan[] {
+  const period = 1000 / spec.rate
+  const totalWriters = spec.docs * spec.writersPerDoc
+  return Array.from({ length: spec.docs }, (_, d) => ({
+    name: `${prefix}-${d}`,
+    clients: spec.clientsPerDoc,
+    writers: spec.writersPerDoc,
+    phases: Array.from({ length: spec.writersPerDoc }, (_, w) => ((d * spec.writersPerDoc + w) / totalWriters) * period),
+  }))
+}
+
+/** Runs `spec` against a fresh `target` server. */
+export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[] = []): Promise<LiveRow> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
+  const server = await startServer(target, { dataDir, nodeFlags })
+  const pool = LoadPool.start(spec.workers)
+  try {
+    const connectStart = performance.now()
+    const { failed } = await pool.connect(target, server.port, plans(spec, `live-${Date.now().toString(36)}`))
+    const connectSeconds = (performance.now() - connectStart) / 1000
+    // Not measured: the first seconds of any Node server are JIT warm-up.
+    await pool.run({ cmd: 'rate', periodMs: 1000 / spec.rate, startAt: performance.timeOrigin + performance.now() + 100, durationMs: spec.warmupMs, drainMs: 10_000 })
+    const cpu0 = cpuSeconds(server.pid)
+    const gen0 = process.cpuUsage()
+    const result = await pool.run({
+      cmd: 'rate',
+      periodMs: 1000 / spec.rate,
+      startAt: performance.timeOrigin + performance.now() + 200,
+      durationMs: spec.durationMs,
+      drainMs: 10_000,
+    })
+    const cpu = cpuSeconds(server.pid) - cpu0
+    const gen = process.cpuUsage(gen0)
+    const rss = peakRssBytes(server.pid)
+    await pool.disconnect()
+    return {
+      target,
+      ...latencySummary(result.latencies),
+      cpu,
+      rss,
+      delivered: result.delivered,
+      expected: result.expected,
+      generatorCpu: (gen.user + gen.system) / 1e6,
+      connectSeconds,
+      failedClients: failed,
+    }
+  } finally {
+    await pool.stop()
+    await server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}

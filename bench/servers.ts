@@ -1,0 +1,100 @@
+/**
+ * Starts each server under test as its own child process on a free port, so
+ * that its CPU time and memory, read from /proc, are its own and nothing of
+ * the load generator's.
+ */
+import { spawn } from 'node:child_process'
+import { connect, createServer, type AddressInfo } from 'node:net'
+import { readFileSync } from 'node:fs'
+import type { Target } from './wire.js'
+
+export interface ServerUnderTest {
+  target: Target
+  port: number
+  pid: number
+  /** Stops the process (SIGTERM: Tandem commits and closes its store) and waits for it. */
+  stop(): Promise<void>
+}
+
+export interface ServerOptions {
+  /** Tandem only: its data folder (reuse it to restart over the same data). */
+  dataDir?: string
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeFlags?: string[]
+}
+
+/** Starts `target` and resolves once it listens. */
+export async function startServer(target: Target, options: ServerOptions = {}): Promise<ServerUnderTest> {
+  const flags = options.nodeFlags ?? []
+  // Tandem at --log-level warn prints nothing on start, so the port is chosen here.
+  const port = await freePort()
+  const args =
+    target === 'tandem'
+      ? [...flags, '--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', options.dataDir!, '--log-level', 'warn']
+      : [...flags, target === 'y-websocket' ? 'bench/servers/ywebsocket.cjs' : 'bench/servers/hocuspocus.mjs']
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PORT: String(port) } })
+  let gone = false
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      gone = true
+      resolve()
+    }),
+  )
+  const deadline = Date.now() + 30_000
+  while (!(await accepts(port))) {
+    if (gone) throw new Error(`${target} exited before listening`)
+    if (Date.now() > deadline) throw new Error(`${target} did not listen within 30 s`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    target,
+    port,
+    pid: child.pid!,
+    stop: async () => {
+      if (!gone) child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** A TCP port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** True when something accepts TCP connections on `port`. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100
+
+/** User + system CPU seconds the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name, which may contain spaces, in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+}
+
+/** Peak resident memory of the process so far (VmHWM), in bytes. */
+export function peakRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const match = /VmHWM:\s+(\d+) kB/.exec(status)
+  return match ? Number(match[1]) * 1024 : 0
+}
