@@ -10,13 +10,18 @@ import { Rooms } from './relay/rooms.js'
 import { Connection } from './relay/connection.js'
 import { SqliteStore } from './store/sqlite.js'
 import type { DocStore } from './store/store.js'
-import { CloseCode } from '../shared/protocol.js'
+import { CloseCode, CloseReason } from '../shared/protocol.js'
+import { AuthError, canWrite, originAllowed, tokenFromRequest, verifyToken } from './auth.js'
+import { ConnectionsPerAddress, SendBudget } from './limits.js'
+import { RelayMetrics } from './metrics.js'
+import { createApi } from './api.js'
 
 export interface Relay {
   /** The port actually bound (useful with port 0). */
   readonly port: number
   readonly store: DocStore
   readonly rooms: Rooms
+  readonly metrics: RelayMetrics
   /** Stops accepting, closes every client, commits, closes the store. */
   close(): Promise<void>
 }
@@ -27,14 +32,17 @@ export async function startRelay(
   log: Logger,
   store: DocStore = new SqliteStore({ dataDir: config.dataDir, durability: config.durability }),
 ): Promise<Relay> {
+  const connections = new Set<Connection>()
+  const metrics = new RelayMetrics({ connections: () => connections.size, documentsInMemory: (): number => rooms.size })
   const rooms = new Rooms({
-    store,
+    store: metrics.meterStore(store),
     log,
     unloadGraceMs: config.unloadGraceMs,
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,
+    maxDocBytes: config.maxDocBytes,
   })
-  const connections = new Set<Connection>()
+  const perAddress = new ConnectionsPerAddress(config.maxConnectionsPerIp)
   const startedAt = Date.now()
 
   const server = createHttpServer({
@@ -45,11 +53,53 @@ export async function startRelay(
       connections: connections.size,
       documentsInMemory: rooms.size,
     }),
-    onSocket: (ws, docName, req) => {
-      const connection = new Connection(ws, docName, rooms, { maxBufferedBytes: config.maxBufferedBytes, log })
+    api: createApi({ authSecret: config.authSecret, metricsMode: config.metrics, metrics }),
+    admit: async (req, docName) => {
+      const ip = req.socket.remoteAddress
+      if (!originAllowed(req, config.allowedOrigins)) {
+        log.warn({ doc: docName, ip, origin: req.headers.origin }, 'upgrade refused: origin not allowed')
+        metrics.refused(403)
+        return { ok: false, status: 403, reason: 'origin not allowed (ALLOWED_ORIGINS)' }
+      }
+      if (!config.authSecret) return { ok: true, canWrite: true }
+      try {
+        const grant = await verifyToken(config.authSecret, tokenFromRequest(req), docName)
+        return { ok: true, canWrite: canWrite(grant.role) }
+      } catch (err) {
+        if (!(err instanceof AuthError)) throw err
+        log.warn({ doc: docName, ip, status: err.status, reason: err.message }, 'upgrade refused')
+        metrics.refused(err.status)
+        return { ok: false, status: err.status, reason: err.message }
+      }
+    },
+    onSocket: (ws, docName, req, admission) => {
+      const ip = req.socket.remoteAddress ?? 'unknown'
+      // Limits that need an open socket to say why: refuse with a close code, load nothing.
+      const refusal = !perAddress.acquire(ip)
+        ? CloseCode.TOO_MANY_CONNECTIONS
+        : !rooms.has(docName) && rooms.size >= config.maxDocuments
+          ? CloseCode.TOO_MANY_DOCUMENTS
+          : null
+      if (refusal !== null) {
+        if (refusal !== CloseCode.TOO_MANY_CONNECTIONS) perAddress.release(ip)
+        log.warn({ doc: docName, ip, code: refusal }, 'connection refused: limit reached')
+        metrics.refused(refusal)
+        ws.close(refusal, CloseReason[refusal])
+        return
+      }
+      const connection = new Connection(ws, docName, rooms, {
+        maxBufferedBytes: config.maxBufferedBytes,
+        canWrite: admission.canWrite,
+        budget: new SendBudget(config),
+        observer: metrics.observer,
+        log,
+      })
       connections.add(connection)
-      ws.on('close', () => connections.delete(connection))
-      log.info({ doc: docName, ip: req.socket.remoteAddress, connections: connections.size }, 'connection opened')
+      ws.on('close', () => {
+        connections.delete(connection)
+        perAddress.release(ip)
+      })
+      log.info({ doc: docName, ip, canWrite: admission.canWrite, connections: connections.size }, 'connection opened')
     },
   })
 
@@ -66,12 +116,14 @@ export async function startRelay(
     })
   })
   const port = (server.address() as AddressInfo).port
+  announceAccess(config, log)
 
   let closing: Promise<void> | null = null
   return {
     port,
     store,
     rooms,
+    metrics,
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat)
@@ -82,4 +134,15 @@ export async function startRelay(
         await store.close()
       })()),
   }
+}
+
+/** Says at start-up who can reach the documents, loudly when that is anyone on the network. */
+function announceAccess(config: Config, log: Logger): void {
+  if (config.authSecret) {
+    log.info({ metrics: config.metrics }, 'access control on: every connection needs a share-link token')
+    return
+  }
+  const loopback = /^(127\.|::1$|localhost$)/.test(config.host)
+  if (loopback) log.info('access control off (no AUTH_SECRET): anyone who can reach this relay can read and edit every document')
+  else log.warn({ host: config.host }, `WARNING: no AUTH_SECRET and listening on ${config.host}: anyone on the network can read and edit every document. Set AUTH_SECRET.`)
 }

@@ -20,6 +20,7 @@ import {
   CloseCode,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
+import { Refusal } from '../limits.js'
 
 /** What a room needs from a connection. */
 export interface Peer {
@@ -29,6 +30,8 @@ export interface Peer {
   close(code: number, reason?: string): void
   /** Awareness client ids this peer announced, removed when it leaves. */
   readonly awarenessIds: Set<number>
+  /** False for a read-only peer (a viewer): its document updates are dropped. */
+  readonly canWrite: boolean
 }
 
 export interface RoomOptions {
@@ -36,6 +39,8 @@ export interface RoomOptions {
   compactAfterUpdates: number
   /** ... or more bytes than this. */
   compactAfterBytes: number
+  /** An update that would grow the document past this is refused (4009). */
+  maxDocBytes: number
   log: Logger
   /** Called when the last peer leaves. */
   onEmpty(room: Room): void
@@ -126,6 +131,10 @@ export class Room {
       }
       case 'sync-step2':
       case 'sync-update':
+        // Roles are enforced here, not only in the UI. A viewer's edits are
+        // dropped unapplied, but it stays connected to keep receiving changes.
+        if (!peer.canWrite) break
+        this.refuseIfTooLarge(message.update)
         // Emits 'update' (-> commitThenRelay) when it changes the document.
         Y.applyUpdate(this.doc, message.update, peer)
         break
@@ -161,6 +170,17 @@ export class Room {
     this.awareness.off('update', this.relayAwareness)
     this.awareness.destroy()
     this.doc.destroy()
+  }
+
+  /**
+   * The log size bounds the document's size from above and costs nothing to
+   * check; only near the cap is the exact (compacted) size worth computing.
+   */
+  private refuseIfTooLarge(update: Uint8Array): void {
+    const max = this.options.maxDocBytes
+    if (this.logBytes + update.byteLength <= max) return
+    if (Y.encodeStateAsUpdate(this.doc).byteLength + update.byteLength <= max) return
+    throw new Refusal(CloseCode.DOC_TOO_LARGE)
   }
 
   private afterCommit(fn: () => void): void {

@@ -15,6 +15,7 @@ export interface RoomsOptions {
   unloadGraceMs: number
   compactAfterUpdates: number
   compactAfterBytes: number
+  maxDocBytes: number
 }
 
 interface Entry {
@@ -84,6 +85,7 @@ export class Rooms extends EventEmitter {
     const loading = Room.load(name, this.options.store, {
       compactAfterUpdates: this.options.compactAfterUpdates,
       compactAfterBytes: this.options.compactAfterBytes,
+      maxDocBytes: this.options.maxDocBytes,
       log: this.options.log,
       onEmpty: (room) => this.scheduleUnload(room),
       onFailed: (room) => this.remove(room),

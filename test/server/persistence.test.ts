@@ -176,8 +176,8 @@ test('concurrent first connections load the document once', async () => {
     }
   }
   const store = new CountingStore({ dataDir: dir, durability: 'process' })
-  const rooms = new Rooms({ store, log: pino({ level: 'silent' }), unloadGraceMs: 1000, compactAfterUpdates: 100, compactAfterBytes: 1e6 })
-  const peer = (): Peer => ({ send: () => undefined, close: () => undefined, awarenessIds: new Set() })
+  const rooms = new Rooms({ store, log: pino({ level: 'silent' }), unloadGraceMs: 1000, compactAfterUpdates: 100, compactAfterBytes: 1e6, maxDocBytes: 1e9 })
+  const peer = (): Peer => ({ send: () => undefined, close: () => undefined, awarenessIds: new Set(), canWrite: true })
   const joined = await Promise.all(Array.from({ length: 10 }, () => rooms.join('once', peer())))
   assert.equal(loads, 1)
   assert.equal(new Set(joined).size, 1)
