@@ -9,6 +9,8 @@ import { isValidDocName, randomDocName } from '../shared/docname.js'
 import { createEditorState } from './editor/setup.js'
 import { bindStatus } from './ui/status.js'
 import { localUser } from './ui/user.js'
+import { readAccess, showAccessBanner } from './ui/access.js'
+import { mountShare } from './ui/share.js'
 import './style.css'
 
 const match = /^\/d\/([^/]+)$/.exec(location.pathname)
@@ -19,17 +21,23 @@ if (!match || !isValidDocName(decodeURIComponent(match[1]!))) {
   const docName = decodeURIComponent(match[1]!)
   const ydoc = new Y.Doc()
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
-  const provider = new WebsocketProvider(wsUrl, docName, ydoc)
+  // A share link carries ?token=; the provider sends it on every (re)connect.
+  const access = readAccess(location.search)
+  const provider = new WebsocketProvider(wsUrl, docName, ydoc, { params: access.token ? { token: access.token } : {} })
   provider.awareness.setLocalStateField('user', localUser(localStorage))
 
   const view = new EditorView(document.querySelector('#editor')!, {
     state: createEditorState(ydoc.getXmlFragment('prosemirror'), provider.awareness),
+    // Courtesy only: the relay drops a viewer's edits whatever the page does.
+    editable: () => access.canWrite,
   })
   view.focus()
 
   document.querySelector('#doc-name')!.textContent = docName
   bindStatus(document.querySelector('#status')!, provider)
+  showAccessBanner(document.querySelector('.page')!, access)
+  mountShare(document.querySelector('.topbar')!, docName, access)
 
   // A handle for debugging in the console and for end-to-end tests.
-  Object.assign(window, { tandem: { ydoc, provider, view } })
+  Object.assign(window, { tandem: { ydoc, provider, view, access } })
 }
