@@ -71,6 +71,7 @@ test('connections past MAX_CONNECTIONS_PER_IP are closed (4030); a freed slot ca
     assert.equal(again.text.toString(), 'ok')
     a.destroy()
     again.destroy()
+    presence.destroy()
   }))
 
 test('a connection to one document more than MAX_DOCUMENTS is closed (4013) without loading it', () =>
