@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { connectStockClient, until } from '../../helpers/clients.js'
-import { removeDir, startChildRelay, tempDir } from '../../helpers/relay.js'
+import { removeDir, startTestRelay, tempDir } from '../../helpers/relay.js'
 
 const run = promisify(execFile)
 const script = (name: string, args: string[]) =>
@@ -19,7 +19,8 @@ test('a backup taken while the relay is writing restores everything stored befor
   const backupDir = tempDir()
   const restoredDir = tempDir()
   const file = join(backupDir, 'tandem-backup.db')
-  const relay = await startChildRelay(dir)
+  // In-process relay; the backup runs as its own process, as `npm run backup` does.
+  const relay = await startTestRelay(dir)
   const writer = await connectStockClient(relay.port, 'backed-up')
   const reader = await connectStockClient(relay.port, 'backed-up')
   try {
@@ -36,30 +37,27 @@ test('a backup taken while the relay is writing restores everything stored befor
     await until(reader.doc, 'update', () => reader.text.toString().endsWith('live;'))
 
     await script('restore', [file, '--data-dir', restoredDir])
-    const restored = await startChildRelay(restoredDir)
+    const restored = await startTestRelay(restoredDir)
     const check = await connectStockClient(restored.port, 'backed-up')
     assert.ok(check.text.toString().startsWith(before), 'the backup lost content stored before it began')
     check.destroy()
-    restored.process.kill('SIGTERM')
-    await restored.exited
+    await restored.close()
   } finally {
     writer.destroy()
     reader.destroy()
-    relay.process.kill('SIGTERM')
-    await relay.exited
+    await relay.close()
     for (const d of [dir, backupDir, restoredDir]) removeDir(d)
   }
 })
 
 test('a backup never overwrites an existing file', async () => {
   const dir = tempDir()
-  const relay = await startChildRelay(dir)
+  const relay = await startTestRelay(dir)
   try {
     const file = join(dir, 'tandem.db')
     await assert.rejects(script('backup', [file, '--data-dir', dir]), (err: { code: number; stderr: string }) => err.code === 1 && /exists/.test(err.stderr))
   } finally {
-    relay.process.kill('SIGTERM')
-    await relay.exited
+    await relay.close()
     removeDir(dir)
   }
 })
