@@ -24,7 +24,8 @@ if (!match || !isValidDocName(decodeURIComponent(match[1]!))) {
   // A share link carries ?token=; the provider sends it on every (re)connect.
   const access = readAccess(location.search)
   const provider = new WebsocketProvider(wsUrl, docName, ydoc, { params: access.token ? { token: access.token } : {} })
-  provider.awareness.setLocalStateField('user', localUser(localStorage))
+  // A link minted for a named person shows that name to the others.
+  provider.awareness.setLocalStateField('user', { ...localUser(localStorage), ...(access.name ? { name: access.name } : {}) })
 
   const view = new EditorView(document.querySelector('#editor')!, {
     state: createEditorState(ydoc.getXmlFragment('prosemirror'), provider.awareness),
