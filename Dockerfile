@@ -1,4 +1,6 @@
-# Tandem relay + editor. Build: docker build -t tandem .
+# The Tandem relay with the built editor. One image for one relay or many:
+# DATABASE_URL and REDIS_URL decide (see README, "Self-hosting").
+# Build: docker build -t tandem .
 # Run:   docker run -p 1234:1234 -v tandem-data:/data -e AUTH_SECRET=$(openssl rand -hex 32) tandem
 
 # --- build: install everything, build the editor, then keep production deps only

@@ -77,3 +77,27 @@ export function docText(page: Page): Promise<string> {
 export function docJSON(page: Page): Promise<unknown> {
   return page.evaluate(() => (window as any).tandem.view.state.doc.toJSON())
 }
+
+/** Resolves once the page says all its changes are saved on the relay. */
+export async function expectSaved(page: Page): Promise<void> {
+  await expect(page.locator('#save-status')).toHaveAttribute('data-save', 'saved')
+}
+
+/** The updates y-indexeddb holds for `docName` in this page's browser context. */
+export function storedOffline(page: Page, docName: string): Promise<number[][]> {
+  return page.evaluate(
+    (name) =>
+      new Promise<number[][]>((resolve, reject) => {
+        const open = indexedDB.open(`tandem:${name}`)
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const db = open.result
+          if (!db.objectStoreNames.contains('updates')) return resolve([])
+          const all = db.transaction('updates').objectStore('updates').getAll()
+          all.onsuccess = () => resolve((all.result as Uint8Array[]).map((u) => Array.from(u)))
+          all.onerror = () => reject(all.error)
+        }
+      }),
+    docName,
+  )
+}

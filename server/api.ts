@@ -1,17 +1,20 @@
 /**
- * The token-guarded HTTP endpoints: POST /api/share (mint share links) and
- * GET /metrics. With AUTH_SECRET set, every /api call needs a valid token.
+ * The token-guarded HTTP endpoints: GET /api/docs (the document list),
+ * POST /api/share (mint share links) and GET /metrics. With AUTH_SECRET set, every /api call needs a valid token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AuthError, ROLES, canWrite, mintToken, parseTtl, tokenFromRequest, verifyToken, type Role } from './auth.js'
 import { isValidDocName } from '../shared/docname.js'
 import type { RelayMetrics } from './metrics.js'
 import { sendJson } from './http.js'
+import type { DocInfo } from './store/store.js'
 
 export interface ApiOptions {
   authSecret: string | undefined
   metricsMode: 'open' | 'token' | 'off'
   metrics: RelayMetrics
+  /** Every stored document, for GET /api/docs. */
+  listDocs(): Promise<DocInfo[]>
 }
 
 /** Largest request body accepted by /api (a share request is tiny). */
@@ -40,6 +43,18 @@ export function createApi(options: ApiOptions) {
         const body = await options.metrics.registry.metrics()
         res.writeHead(200, { 'content-type': options.metrics.registry.contentType, 'cache-control': 'no-store' })
         return void res.end(body)
+      }
+      if (path === '/api/docs') {
+        if (req.method !== 'GET') return sendJson(res, 405, { error: 'method not allowed' })
+        // Document names are themselves secrets: listing them all needs a token for "*".
+        if (authSecret) await verifyToken(authSecret, tokenFromRequest(req), '*')
+        let docs: DocInfo[]
+        try {
+          docs = await options.listDocs()
+        } catch {
+          return sendJson(res, 503, { error: 'the document store is unavailable; try again' })
+        }
+        return sendJson(res, 200, { docs })
       }
       if (path === '/api/share') {
         if (req.method !== 'POST') return sendJson(res, 405, { error: 'method not allowed' })

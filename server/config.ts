@@ -31,6 +31,12 @@ export interface Config {
   maxMessagesPerSecond: number
   maxBytesPerSecond: number
   maxDocBytes: number
+  /** PostgreSQL in place of SQLite when set (postgres://...). */
+  databaseUrl: string | undefined
+  /** Cross-relay fan-out over Redis when set (redis://...). */
+  redisUrl: string | undefined
+  /** How often a relay tells the others it is alive; silent for 3 beats = dead. */
+  relayHeartbeatMs: number
 }
 
 /** A configuration problem, reported to the user as is. */
@@ -67,6 +73,18 @@ const secret = (raw: string) => {
   return raw
 }
 const list = (raw: string) => raw.split(',').map((item) => item.trim()).filter(Boolean)
+/** A URL with one of `schemes`, or nothing (the empty default turns the feature off). */
+const optionalUrl = (...schemes: string[]) => (raw: string) => {
+  if (raw === '') return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('expected a URL')
+  }
+  if (!schemes.includes(url.protocol)) throw new ConfigError(`expected a ${schemes.map((s) => `${s}//`).join(' or ')} URL`)
+  return raw
+}
 
 const MiB = 1024 * 1024
 
@@ -82,6 +100,9 @@ const OPTIONS: Option[] = [
   { key: 'compactAfterBytes', flag: '--compact-after-bytes', env: 'COMPACT_AFTER_BYTES', default: String(4 * MiB), help: '... or more bytes than this', parse: integer(1) },
   { key: 'pingIntervalMs', flag: '--ping-interval-ms', env: 'PING_INTERVAL_MS', default: '30000', help: 'ping every client this often; one that misses a pong is disconnected', parse: integer(100) },
   { key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info', help: 'pino log level', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  { key: 'databaseUrl', flag: '--database-url', env: 'DATABASE_URL', default: '', help: 'store documents in this PostgreSQL database instead of SQLite (postgres://user:password@host:5432/db)', parse: optionalUrl('postgres:', 'postgresql:') },
+  { key: 'redisUrl', flag: '--redis-url', env: 'REDIS_URL', default: '', help: 'share live edits and presence with other relays over this Redis (redis://host:6379)', parse: optionalUrl('redis:', 'rediss:') },
+  { key: 'relayHeartbeatMs', flag: '--relay-heartbeat-ms', env: 'RELAY_HEARTBEAT_MS', default: '2000', help: 'with Redis: how often a relay announces it is alive; after 3 silent beats its clients leave everyone\'s presence', parse: integer(50) },
   { key: 'clientDir', flag: '--client-dir', env: 'CLIENT_DIR', default: './dist/client', help: 'folder with the built editor (npm run build)', parse: (raw) => resolve(text(raw)) },
   { key: 'authSecret', flag: '--auth-secret', env: 'AUTH_SECRET', default: '', help: 'secret (32+ characters) that signs share links; every connection then needs a token. Unset: the relay is open to anyone who reaches it', parse: secret },
   { key: 'allowedOrigins', flag: '--allowed-origins', env: 'ALLOWED_ORIGINS', default: '', help: 'comma-separated origins (https://docs.example.com) allowed to open WebSockets; empty allows any', parse: list },
@@ -133,7 +154,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
 export function helpText(): string {
   const lines = ['Usage: npm start -- [options]', '', 'Tandem relay: serves the editor and syncs documents.', '', 'Options (each also read from the environment variable shown):']
   for (const o of OPTIONS) {
-    lines.push(`  ${`${o.flag} <value>`.padEnd(30)} ${o.env.padEnd(22)} ${o.help} (default ${o.default})`)
+    lines.push(`  ${`${o.flag} <value>`.padEnd(30)} ${o.env.padEnd(22)} ${o.help} (default ${o.default || 'none'})`)
   }
   lines.push(`  ${'--help'.padEnd(30)} ${''.padEnd(22)} show this text`)
   return lines.join('\n')

@@ -20,7 +20,7 @@ export interface HttpOptions {
    * whether a socket for `docName` may open and whether it may write.
    */
   admit(req: IncomingMessage, docName: string): Promise<Admission>
-  /** Answers /api/* and /metrics (token-guarded routes). */
+  /** Answers /api/* (GET /api/docs, POST /api/share) and /metrics: the token-guarded routes. */
   api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>
   /** A WebSocket for a valid document name was accepted. */
   onSocket(ws: WebSocket, docName: string, req: IncomingMessage, admission: Admitted): void

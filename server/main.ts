@@ -22,7 +22,7 @@ if (parsed.help) {
 const { config } = parsed
 const log = createLogger(config.logLevel)
 const relay = await startRelay(config, log)
-log.info({ port: relay.port, host: config.host, dataDir: config.dataDir, durability: config.durability }, `Tandem relay listening on http://${config.host}:${relay.port}`)
+log.info({ port: relay.port, host: config.host, store: config.databaseUrl ? 'postgres' : 'sqlite', ...(config.databaseUrl ? {} : { dataDir: config.dataDir, durability: config.durability }), fanout: config.redisUrl ? 'redis' : 'none' }, `Tandem relay listening on http://${config.host}:${relay.port}`)
 
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -70,23 +70,26 @@ export class RelayMetrics {
     this.refusals.inc({ code: String(code) })
   }
 
-  /** Wraps `store` so that every append's commit latency is observed. */
+  /**
+   * Wraps `store` so that every append's commit latency is observed. Every
+   * other method is forwarded as is, including ones added to DocStore later.
+   */
   meterStore(store: DocStore): DocStore {
     const histogram = this.commitSeconds
-    return {
-      load: (name) => store.load(name),
-      append: async (name, update) => {
-        const end = histogram.startTimer()
-        try {
-          await store.append(name, update)
-        } finally {
-          end()
-        }
-      },
-      compact: (name, state) => store.compact(name, state),
-      list: () => store.list(),
-      delete: (name) => store.delete(name),
-      close: () => store.close(),
+    const append = async (name: string, update: Uint8Array): Promise<void> => {
+      const end = histogram.startTimer()
+      try {
+        await store.append(name, update)
+      } finally {
+        end()
+      }
     }
+    return new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'append') return append
+        const value = Reflect.get(target, prop, target) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
   }
 }

@@ -8,7 +8,9 @@ import type { Config } from './config.js'
 import { createHttpServer } from './http.js'
 import { Rooms } from './relay/rooms.js'
 import { Connection } from './relay/connection.js'
-import { SqliteStore } from './store/sqlite.js'
+import { openStore } from './store/open.js'
+import { noFanout, type Fanout } from './relay/fanout.js'
+import { RedisFanout } from './fanout/redis.js'
 import type { DocStore } from './store/store.js'
 import { CloseCode, CloseReason } from '../shared/protocol.js'
 import { AuthError, canWrite, originAllowed, tokenFromRequest, verifyToken } from './auth.js'
@@ -22,19 +24,22 @@ export interface Relay {
   readonly store: DocStore
   readonly rooms: Rooms
   readonly metrics: RelayMetrics
+  /** How it reaches other relays (`noFanout` when alone). */
+  readonly fanout: Fanout
   /** Stops accepting, closes every client, commits, closes the store. */
   close(): Promise<void>
 }
 
-/** Starts a relay; `store` defaults to SQLite under `config.dataDir`. */
-export async function startRelay(
-  config: Config,
-  log: Logger,
-  store: DocStore = new SqliteStore({ dataDir: config.dataDir, durability: config.durability }),
-): Promise<Relay> {
+/** Starts a relay; `store` defaults to the configured one (PostgreSQL or SQLite). */
+export async function startRelay(config: Config, log: Logger, givenStore?: DocStore): Promise<Relay> {
+  const store = givenStore ?? (await openStore(config, log))
+  const fanout: Fanout = config.redisUrl
+    ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
+    : noFanout
   const connections = new Set<Connection>()
   const metrics = new RelayMetrics({ connections: () => connections.size, documentsInMemory: (): number => rooms.size })
   const rooms = new Rooms({
+    fanout,
     store: metrics.meterStore(store),
     log,
     unloadGraceMs: config.unloadGraceMs,
@@ -53,7 +58,7 @@ export async function startRelay(
       connections: connections.size,
       documentsInMemory: rooms.size,
     }),
-    api: createApi({ authSecret: config.authSecret, metricsMode: config.metrics, metrics }),
+    api: createApi({ authSecret: config.authSecret, metricsMode: config.metrics, metrics, listDocs: () => store.list() }),
     admit: async (req, docName) => {
       const ip = req.socket.remoteAddress
       if (!originAllowed(req, config.allowedOrigins)) {
@@ -124,6 +129,7 @@ export async function startRelay(
     store,
     rooms,
     metrics,
+    fanout,
     close: () =>
       (closing ??= (async () => {
         clearInterval(heartbeat)
@@ -131,6 +137,7 @@ export async function startRelay(
         await rooms.closeAll(CloseCode.GOING_AWAY)
         server.closeAllConnections()
         await stopped
+        await fanout.close()
         await store.close()
       })()),
   }

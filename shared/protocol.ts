@@ -18,6 +18,14 @@
  * - AUTH (2): reserved by y-protocols; the relay never sends it.
  * - QUERY_AWARENESS (3): "send me every awareness state you hold".
  *
+ * Tandem's one extension, the save acknowledgement, is opt-in so the stock
+ * client never receives a frame it does not know:
+ * - SAVE_ACK_REQUEST (100), client -> relay, no payload: "acknowledge my
+ *   updates on this connection".
+ * - SAVE_ACK (101) + varuint n, relay -> client: "the first n update frames
+ *   (SYNC step 2 or update) you sent on this connection are committed to
+ *   the store". The client compares n with the number it sent.
+ *
  * Nothing here touches a socket, a timer or a Y.Doc: bytes in, values out.
  */
 import * as encoding from 'lib0/encoding'
@@ -29,6 +37,10 @@ export const MessageType = {
   AWARENESS: 1,
   AUTH: 2,
   QUERY_AWARENESS: 3,
+  /** Tandem extension: ask for SAVE_ACK frames. */
+  SAVE_ACK_REQUEST: 100,
+  /** Tandem extension: n update frames from you are committed. */
+  SAVE_ACK: 101,
 } as const
 
 /** Sub-types of a SYNC message (y-protocols/sync). */
@@ -45,6 +57,8 @@ export type Message =
   | { kind: 'sync-update'; update: Uint8Array }
   | { kind: 'awareness'; update: Uint8Array }
   | { kind: 'query-awareness' }
+  | { kind: 'save-ack-request' }
+  | { kind: 'save-ack'; committed: number }
   | { kind: 'unknown'; type: number }
 
 /** Thrown when a frame is not a well-formed y-websocket message. */
@@ -81,6 +95,12 @@ export function decodeMessage(frame: Uint8Array): Message {
         break
       case MessageType.QUERY_AWARENESS:
         message = { kind: 'query-awareness' }
+        break
+      case MessageType.SAVE_ACK_REQUEST:
+        message = { kind: 'save-ack-request' }
+        break
+      case MessageType.SAVE_ACK:
+        message = { kind: 'save-ack', committed: decoding.readVarUint(decoder) }
         break
       default:
         // Unknown types may carry any payload; do not check for trailing bytes.
@@ -139,6 +159,27 @@ export function encodeAwareness(update: Uint8Array): Uint8Array {
 /** QUERY_AWARENESS: asks the other side for every awareness state. */
 export function encodeQueryAwareness(): Uint8Array {
   return frame((e) => encoding.writeVarUint(e, MessageType.QUERY_AWARENESS))
+}
+
+/** SAVE_ACK_REQUEST: asks the relay to acknowledge committed updates. */
+export function encodeSaveAckRequest(): Uint8Array {
+  return frame((e) => encoding.writeVarUint(e, MessageType.SAVE_ACK_REQUEST))
+}
+
+/** SAVE_ACK: the first `committed` update frames from the client are stored. */
+export function encodeSaveAck(committed: number): Uint8Array {
+  return frame((e) => {
+    encoding.writeVarUint(e, MessageType.SAVE_ACK)
+    encoding.writeVarUint(e, committed)
+  })
+}
+
+/**
+ * True when `frame` carries document content from its sender (SYNC step 2
+ * or update): the frames a SAVE_ACK counts. Reads two bytes, decodes nothing.
+ */
+export function isUpdateFrame(frame: Uint8Array): boolean {
+  return frame[0] === MessageType.SYNC && (frame[1] === SyncType.STEP2 || frame[1] === SyncType.UPDATE)
 }
 
 /**

@@ -7,6 +7,11 @@ export interface User {
   color: string
 }
 
+/** True until this browser has a user of its own (the first visit). */
+export function hasLocalUser(storage: Storage): boolean {
+  return storage.getItem('tandem.user') !== null
+}
+
 /** The user kept in localStorage, or a friendly random one (then kept). */
 export function localUser(storage: Storage): User {
   try {
@@ -16,7 +21,11 @@ export function localUser(storage: Storage): User {
     // A corrupt entry is replaced below.
   }
   const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!
-  const user = { name: `Anonymous ${pick(ANIMALS)}`, color: pick(COLORS) }
+  return saveUser(storage, { name: `Anonymous ${pick(ANIMALS)}`, color: pick(COLORS) })
+}
+
+/** Stores `user` as the local user and returns it. */
+export function saveUser(storage: Storage, user: User): User {
   storage.setItem('tandem.user', JSON.stringify(user))
   return user
 }

@@ -34,6 +34,8 @@ const CLOSE_TIMEOUT_MS = 5_000
 export class Connection implements Peer {
   readonly awarenessIds = new Set<number>()
   readonly canWrite: boolean
+  updatesReceived = 0
+  wantsSaveAcks = false
   private room: Room | null = null
   /** Frames received while the document was still loading. */
   private queued: Uint8Array[] | null = []

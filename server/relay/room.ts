@@ -17,10 +17,13 @@ import {
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
+  encodeSaveAck,
   CloseCode,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
 import { Refusal } from '../limits.js'
+import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
+import { REMOTE, type RoomFanout } from './fanout.js'
 
 /** What a room needs from a connection. */
 export interface Peer {
@@ -32,6 +35,10 @@ export interface Peer {
   readonly awarenessIds: Set<number>
   /** False for a read-only peer (a viewer): its document updates are dropped. */
   readonly canWrite: boolean
+  /** Update frames (SYNC step 2 or update) received from this peer so far. */
+  updatesReceived: number
+  /** True once the peer asked for SAVE_ACK frames. */
+  wantsSaveAcks: boolean
 }
 
 export interface RoomOptions {
@@ -46,6 +53,8 @@ export interface RoomOptions {
   onEmpty(room: Room): void
   /** Called when the store failed; the room must be dropped from memory. */
   onFailed(room: Room): void
+  /** Other relays serving this document (none by default). */
+  fanout?: RoomFanout
 }
 
 export class Room {
@@ -57,6 +66,8 @@ export class Room {
   private logRows: number
   private logBytes: number
   private failed = false
+  /** The title last handed to the store, to store it again only on change. */
+  private storedTitle: string
   /** True once the room has left memory; a destroyed room takes no peers. */
   destroyed = false
 
@@ -83,6 +94,7 @@ export class Room {
         }
       }
     })
+    this.storedTitle = this.title()
     this.logRows = updates.length
     this.logBytes = updates.reduce((sum, u) => sum + u.byteLength, 0)
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.commitThenRelay(update, origin))
@@ -124,19 +136,35 @@ export class Room {
     const message = decodeMessage(frame)
     switch (message.kind) {
       case 'sync-step1': {
-        // Computed now, sent once everything it contains is committed.
-        const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
-        this.afterCommit(() => peer.send(reply))
+        const answer = () => {
+          // Computed now, sent once everything it contains is committed.
+          const reply = encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector))
+          this.afterCommit(() => peer.send(reply))
+        }
+        // A relay that may have missed other relays' updates reads them first,
+        // so the reply is complete on any relay.
+        const catchingUp = this.options.fanout?.catchingUp()
+        if (catchingUp) void catchingUp.then(() => !this.destroyed && answer())
+        else answer()
         break
       }
       case 'sync-step2':
-      case 'sync-update':
+      case 'sync-update': {
         // Roles are enforced here, not only in the UI. A viewer's edits are
-        // dropped unapplied, but it stays connected to keep receiving changes.
+        // dropped unapplied (and never acknowledged as saved), but it stays
+        // connected to keep receiving changes.
         if (!peer.canWrite) break
         this.refuseIfTooLarge(message.update)
         // Emits 'update' (-> commitThenRelay) when it changes the document.
         Y.applyUpdate(this.doc, message.update, peer)
+        const received = ++peer.updatesReceived
+        // Acknowledged only once committed: "saved" must never be a guess.
+        if (peer.wantsSaveAcks) this.afterCommit(() => peer.send(encodeSaveAck(received)))
+        break
+      }
+      case 'save-ack-request':
+        peer.wantsSaveAcks = true
+        if (peer.updatesReceived > 0) this.afterCommit(() => peer.send(encodeSaveAck(peer.updatesReceived)))
         break
       case 'awareness':
         awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, peer)
@@ -148,6 +176,7 @@ export class Room {
           ),
         )
         break
+      case 'save-ack': // relay -> client only
       case 'unknown':
         break
     }
@@ -188,7 +217,15 @@ export class Room {
   }
 
   private commitThenRelay(update: Uint8Array, origin: unknown): void {
+    if (origin === REMOTE) {
+      // Another relay committed it before publishing it: relay, do not store again.
+      const frame = encodeSyncUpdate(update)
+      for (const peer of this.peers) peer.send(frame)
+      return
+    }
     const commit = this.store.append(this.name, update)
+    // Queued right behind the update, so both land in the same group commit.
+    this.storeTitleIfChanged()
     // The store settles commits in order, so the newest one covers all before.
     this.committed = commit
     this.logRows += 1
@@ -198,10 +235,24 @@ export class Room {
         // Durability first: only now, with the update committed, may anyone see it.
         const frame = encodeSyncUpdate(update)
         for (const peer of this.peers) if (peer !== origin) peer.send(frame)
+        this.options.fanout?.update(update)
         this.compactIfDue()
       },
       (err: Error) => this.fail(err),
     )
+  }
+
+  /** The document's title as the editor shows it. */
+  title(): string {
+    return this.doc.getText(TITLE_TEXT).toString().slice(0, MAX_TITLE_LENGTH)
+  }
+
+  private storeTitleIfChanged(): void {
+    if (this.destroyed) return
+    const title = this.title()
+    if (title === this.storedTitle) return
+    this.storedTitle = title
+    this.store.setTitle(this.name, title).catch(() => undefined) // a failure fails the append too
   }
 
   private compactIfDue(): void {
@@ -240,7 +291,9 @@ export class Room {
       for (const id of added) ids.add(id)
       for (const id of removed) ids.delete(id)
     }
-    const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
+    const frame = encodeAwareness(update)
     for (const peer of this.peers) if (peer !== origin) peer.send(frame)
+    if (origin !== REMOTE) this.options.fanout?.awareness(update)
   }
 }

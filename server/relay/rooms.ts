@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import { Room, type Peer } from './room.js'
 import type { DocStore } from '../store/store.js'
+import { noFanout, type Fanout, type RoomFanout } from './fanout.js'
 
 export interface RoomsOptions {
   store: DocStore
@@ -16,10 +17,13 @@ export interface RoomsOptions {
   compactAfterUpdates: number
   compactAfterBytes: number
   maxDocBytes: number
+  /** Other relays serving the same documents (none by default). */
+  fanout?: Fanout
 }
 
 interface Entry {
   loading: Promise<Room>
+  fanout: RoomFanout
   /** Set once loaded. */
   room?: Room
   unloadTimer?: NodeJS.Timeout
@@ -75,6 +79,7 @@ export class Rooms extends EventEmitter {
       if (!room) continue
       room.closeAll(code)
       await room.settled()
+      entry.fanout.close()
       room.destroy()
     }
   }
@@ -82,15 +87,26 @@ export class Rooms extends EventEmitter {
   private entry(name: string): Entry {
     let entry = this.entries.get(name)
     if (entry) return entry
-    const loading = Room.load(name, this.options.store, {
-      compactAfterUpdates: this.options.compactAfterUpdates,
-      compactAfterBytes: this.options.compactAfterBytes,
-      maxDocBytes: this.options.maxDocBytes,
-      log: this.options.log,
-      onEmpty: (room) => this.scheduleUnload(room),
-      onFailed: (room) => this.remove(room),
-    })
-    const created: Entry = { loading }
+    const fanout = (this.options.fanout ?? noFanout).join(name)
+    // Listen to other relays before reading the store: an update they commit
+    // meanwhile is then either in what we read or in what we hear.
+    const loading = fanout.ready
+      .then(() =>
+        Room.load(name, this.options.store, {
+          compactAfterUpdates: this.options.compactAfterUpdates,
+          compactAfterBytes: this.options.compactAfterBytes,
+          maxDocBytes: this.options.maxDocBytes,
+          log: this.options.log,
+          onEmpty: (room) => this.scheduleUnload(room),
+          onFailed: (room) => this.remove(room),
+          fanout,
+        }),
+      )
+      .then((room) => {
+        fanout.attach(room)
+        return room
+      })
+    const created: Entry = { loading, fanout }
     entry = created
     this.entries.set(name, created)
     loading.then(
@@ -102,6 +118,7 @@ export class Rooms extends EventEmitter {
       (err) => {
         // A failed load must not stick: the next connection tries again.
         if (this.entries.get(name) === created) this.entries.delete(name)
+        fanout.close()
         this.options.log.error({ doc: name, err }, 'document failed to load')
       },
     )
@@ -131,6 +148,7 @@ export class Rooms extends EventEmitter {
     if (entry?.room === room) {
       clearTimeout(entry.unloadTimer)
       this.entries.delete(room.name)
+      entry.fanout.close()
     }
     const wasLoaded = !room.destroyed
     room.destroy()

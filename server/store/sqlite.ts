@@ -28,6 +28,7 @@ export interface SqliteStoreOptions {
 type Op =
   | { kind: 'append'; name: string; data: Uint8Array }
   | { kind: 'compact'; name: string; data: Uint8Array }
+  | { kind: 'title'; name: string; title: string }
 
 interface Pending {
   ops: Op[]
@@ -59,6 +60,9 @@ export class SqliteStore implements DocStore {
       );
       CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
     `)
+    // Databases created before titles existed gain the column.
+    const columns = this.db.prepare("SELECT name FROM pragma_table_info('docs')").pluck().all()
+    if (!columns.includes('title')) this.db.exec("ALTER TABLE docs ADD COLUMN title TEXT NOT NULL DEFAULT ''")
     this.stmts = {
       load: this.db.prepare('SELECT data FROM updates WHERE doc = ? ORDER BY seq').pluck(),
       insert: this.db.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)'),
@@ -67,7 +71,10 @@ export class SqliteStore implements DocStore {
         INSERT INTO docs (name, created_at, updated_at, size) VALUES (@name, @now, @now, @bytes)
         ON CONFLICT (name) DO UPDATE SET updated_at = @now, size = size + @bytes`),
       resetSize: this.db.prepare('UPDATE docs SET size = @bytes, updated_at = @now WHERE name = @name'),
-      list: this.db.prepare('SELECT name, updated_at AS updatedAt, size FROM docs ORDER BY updated_at DESC, name'),
+      setTitle: this.db.prepare(`
+        INSERT INTO docs (name, created_at, updated_at, size, title) VALUES (@name, @now, @now, 0, @title)
+        ON CONFLICT (name) DO UPDATE SET title = @title`),
+      list: this.db.prepare('SELECT name, title, updated_at AS updatedAt, size FROM docs ORDER BY updated_at DESC, name'),
       deleteDoc: this.db.prepare('DELETE FROM docs WHERE name = ?'),
     }
   }
@@ -85,6 +92,10 @@ export class SqliteStore implements DocStore {
 
   compact(name: string, state: Uint8Array): Promise<void> {
     return this.enqueue({ kind: 'compact', name, data: state })
+  }
+
+  setTitle(name: string, title: string): Promise<void> {
+    return this.enqueue({ kind: 'title', name, title })
   }
 
   async list(): Promise<DocInfo[]> {
@@ -129,6 +140,10 @@ export class SqliteStore implements DocStore {
     try {
       this.db.transaction(() => {
         for (const op of batch.ops) {
+          if (op.kind === 'title') {
+            this.stmts.setTitle.run({ name: op.name, now, title: op.title })
+            continue
+          }
           const bytes = op.data.byteLength
           if (op.kind === 'compact') {
             this.stmts.deleteLog.run(op.name)

@@ -18,6 +18,8 @@ export interface DocStore {
    * this call are kept.
    */
   compact(name: string, state: Uint8Array): Promise<void>
+  /** Records a document's title for listings (committed with the next group). */
+  setTitle(name: string, title: string): Promise<void>
   /** Every stored document, most recently updated first. */
   list(): Promise<DocInfo[]>
   /** Removes a document and its log. */
@@ -29,6 +31,8 @@ export interface DocStore {
 /** What the store knows about a document without loading it. */
 export interface DocInfo {
   name: string
+  /** The title as last seen by the relay ('' when untitled). */
+  title: string
   /** Milliseconds since the epoch of the last append or compaction. */
   updatedAt: number
   /** Bytes in the document's log. */

@@ -8,6 +8,7 @@ import WebSocket from 'ws'
 import type { EventEmitter } from 'node:events'
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
+import { encodeQueryAwareness } from '../../shared/protocol.js'
 
 export interface StockClient {
   doc: Y.Doc
@@ -44,6 +45,18 @@ export async function connectStockClient(
       doc.destroy()
     },
   }
+}
+
+/**
+ * Resolves once everything the relay sent `client` before now has arrived:
+ * frames on one socket arrive in order, so the answer to a query sent now
+ * comes after them.
+ */
+export async function drained(client: StockClient): Promise<void> {
+  const socket = client.provider.ws!
+  const answered = new Promise((resolve) => socket.addEventListener('message', resolve, { once: true }))
+  socket.send(encodeQueryAwareness())
+  await answered
 }
 
 interface Observable {

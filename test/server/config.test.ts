@@ -56,3 +56,15 @@ test('ALLOWED_ORIGINS is a comma-separated list', () => {
   assert.deepEqual(configOf([], { ALLOWED_ORIGINS: 'https://a.example, https://b.example' }).allowedOrigins, ['https://a.example', 'https://b.example'])
   assert.deepEqual(configOf([]).allowedOrigins, [])
 })
+
+test('without DATABASE_URL and REDIS_URL a relay stands alone on SQLite; with them it scales out', () => {
+  const alone = configOf([])
+  assert.equal(alone.databaseUrl, undefined)
+  assert.equal(alone.redisUrl, undefined)
+  const scaled = configOf([], { DATABASE_URL: 'postgres://tandem:secret@db:5432/tandem', REDIS_URL: 'redis://cache:6379' })
+  assert.equal(scaled.databaseUrl, 'postgres://tandem:secret@db:5432/tandem')
+  assert.equal(scaled.redisUrl, 'redis://cache:6379')
+  assert.equal(configOf(['--database-url', 'postgresql://h/db']).databaseUrl, 'postgresql://h/db')
+  assert.throws(() => parseConfig([], { DATABASE_URL: 'mysql://h/db' }), /DATABASE_URL: expected a postgres:\/\/ or postgresql:\/\/ URL/)
+  assert.throws(() => parseConfig([], { REDIS_URL: 'not a url' }), /REDIS_URL: expected a URL/)
+})

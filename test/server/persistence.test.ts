@@ -6,13 +6,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import { pino } from 'pino'
-import { connectStockClient, openRawSocket, until } from '../helpers/clients.js'
-import { removeDir, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
-import { decodeMessage, encodeQueryAwareness, encodeSyncStep1 } from '../../shared/protocol.js'
-import { SqliteStore } from '../../server/store/sqlite.js'
+import { connectStockClient, drained, openRawSocket, until } from '../helpers/clients.js'
+import { openTestStore, removeDir, wrapStore, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
+import { decodeMessage, encodeSyncStep1 } from '../../shared/protocol.js'
 import { Rooms } from '../../server/relay/rooms.js'
 import type { Peer } from '../../server/relay/room.js'
-import type { DocStore } from '../../server/store/store.js'
 
 test('content survives a clean restart of the relay', async () => {
   const dir = tempDir()
@@ -88,18 +86,11 @@ test('the first sync reply from a cold relay already holds the stored document',
 
 test('a peer never sees an update before the store has committed it', async () => {
   const dir = tempDir()
-  // The real SQLite store, with a gate in front of its commits.
-  const sqlite = new SqliteStore({ dataDir: dir, durability: 'process' })
+  // The real store, with a gate in front of its commits.
+  const real = await openTestStore(dir)
   let openGate!: () => void
   const gate = new Promise<void>((resolve) => (openGate = resolve))
-  const gated: DocStore = {
-    load: (name) => sqlite.load(name),
-    append: (name, update) => gate.then(() => sqlite.append(name, update)),
-    compact: (name, state) => sqlite.compact(name, state),
-    list: () => sqlite.list(),
-    delete: (name) => sqlite.delete(name),
-    close: () => sqlite.close(),
-  }
+  const gated = wrapStore(real, { append: (name, update) => gate.then(() => real.append(name, update)) })
   const relay = await startTestRelay(dir, {}, gated)
   const a = await connectStockClient(relay.port, 'ordering')
   const b = await connectStockClient(relay.port, 'ordering')
@@ -107,18 +98,13 @@ test('a peer never sees an update before the store has committed it', async () =
 
   a.text.insert(0, 'not yet committed')
   await until(room.doc, 'update', () => room.doc.getText('t').length > 0)
-  // Frames on one socket arrive in order: once b has the answer to a query
-  // sent now, anything the relay sent b before it has arrived too.
-  const socket = b.provider.ws!
-  const answered = new Promise((resolve) => socket.addEventListener('message', resolve, { once: true }))
-  socket.send(encodeQueryAwareness())
-  await answered
+  await drained(b)
   assert.equal(b.text.toString(), '', 'b received an update the store had not committed')
-  assert.deepEqual(await sqlite.load('ordering'), [])
+  assert.deepEqual(await real.load('ordering'), [])
 
   openGate()
   await until(b.doc, 'update', () => b.text.toString() === 'not yet committed')
-  assert.equal((await sqlite.load('ordering')).length, 1)
+  assert.equal((await real.load('ordering')).length, 1)
   a.destroy()
   b.destroy()
   await relay.close()
@@ -169,15 +155,15 @@ test('a document leaves memory after its last client leaves and reloads intact',
 test('concurrent first connections load the document once', async () => {
   const dir = tempDir()
   let loads = 0
-  class CountingStore extends SqliteStore {
-    override load(name: string) {
+  const real = await openTestStore(dir)
+  const store = wrapStore(real, {
+    load: (name) => {
       loads++
-      return super.load(name)
-    }
-  }
-  const store = new CountingStore({ dataDir: dir, durability: 'process' })
+      return real.load(name)
+    },
+  })
   const rooms = new Rooms({ store, log: pino({ level: 'silent' }), unloadGraceMs: 1000, compactAfterUpdates: 100, compactAfterBytes: 1e6, maxDocBytes: 1e9 })
-  const peer = (): Peer => ({ send: () => undefined, close: () => undefined, awarenessIds: new Set(), canWrite: true })
+  const peer = (): Peer => ({ send: () => undefined, close: () => undefined, awarenessIds: new Set(), updatesReceived: 0, wantsSaveAcks: false, canWrite: true })
   const joined = await Promise.all(Array.from({ length: 10 }, () => rooms.join('once', peer())))
   assert.equal(loads, 1)
   assert.equal(new Set(joined).size, 1)

@@ -93,3 +93,26 @@ test('without a built client the relay still relays, and pages say how to build 
   await bare.close()
   removeDir(dataDir)
 })
+
+test('GET /api/docs lists stored documents newest first with the title the relay keeps current', async () => {
+  const older = freshDoc()
+  const newer = freshDoc()
+  const a = await connectStockClient(relay.port, older)
+  a.text.insert(0, 'body')
+  const b = await connectStockClient(relay.port, newer)
+  const watcher = await connectStockClient(relay.port, newer)
+  b.doc.getText('title').insert(0, 'Quarterly plan')
+  await until(watcher.doc, 'update', () => watcher.doc.getText('title').toString() === 'Quarterly plan')
+  const list = async () => ((await (await fetch(`http://127.0.0.1:${relay.port}/api/docs`)).json()) as { docs: Array<{ name: string; title: string; updatedAt: number; size: number }> }).docs
+  // The title is committed with the update that changed it, before anyone sees that update.
+  let docs = await list()
+  const entry = docs.find((d) => d.name === newer)!
+  assert.equal(entry.title, 'Quarterly plan')
+  assert.ok(entry.size > 0)
+  assert.ok(docs.findIndex((d) => d.name === newer) < docs.findIndex((d) => d.name === older))
+  b.doc.getText('title').insert(0, 'Q3 ')
+  await until(watcher.doc, 'update', () => watcher.doc.getText('title').toString() === 'Q3 Quarterly plan')
+  docs = await list()
+  assert.equal(docs.find((d) => d.name === newer)!.title, 'Q3 Quarterly plan')
+  for (const c of [a, b, watcher]) c.destroy()
+})

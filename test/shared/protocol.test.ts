@@ -12,6 +12,9 @@ import {
   encodeSyncStep2,
   encodeSyncUpdate,
   MalformedMessageError,
+  encodeSaveAck,
+  encodeSaveAckRequest,
+  isUpdateFrame,
 } from '../../shared/protocol.js'
 
 test('frames have the exact bytes of the y-websocket protocol', () => {
@@ -69,4 +72,20 @@ test('a decoded payload is a view of the frame, not a copy of it', () => {
   decoding.readVarUint(d)
   decoding.readVarUint(d)
   assert.equal(decoding.readVarUint8Array(d).byteOffset, message.update.byteOffset)
+})
+
+test('the save acknowledgement extension has fixed bytes and decodes', () => {
+  assert.deepEqual(encodeSaveAckRequest(), new Uint8Array([100]))
+  assert.deepEqual(encodeSaveAck(300), new Uint8Array([101, 0xac, 0x02]))
+  assert.deepEqual(decodeMessage(encodeSaveAckRequest()), { kind: 'save-ack-request' })
+  assert.deepEqual(decodeMessage(encodeSaveAck(300)), { kind: 'save-ack', committed: 300 })
+  assert.throws(() => decodeMessage(new Uint8Array([101])), MalformedMessageError)
+})
+
+test('update frames are recognised from their first two bytes', () => {
+  assert.equal(isUpdateFrame(encodeSyncUpdate(new Uint8Array([1]))), true)
+  assert.equal(isUpdateFrame(encodeSyncStep2(new Uint8Array([1]))), true)
+  assert.equal(isUpdateFrame(encodeSyncStep1(new Uint8Array([1]))), false)
+  assert.equal(isUpdateFrame(encodeAwareness(new Uint8Array([0]))), false)
+  assert.equal(isUpdateFrame(encodeSaveAckRequest()), false)
 })

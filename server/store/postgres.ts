@@ -1,0 +1,330 @@
+/**
+ * DocStore on PostgreSQL (node-postgres), for running several relays over one
+ * database.
+ *
+ * Group commit, as in the SQLite store: appends queue up while the previous
+ * transaction is in flight, and the next transaction writes all of them and
+ * settles all their promises. One commit (one WAL flush) per batch, however
+ * many clients are typing.
+ *
+ * Several relays may write the same document at once. Appends need no
+ * coordination (each row is a Yjs update, and Yjs merges in any order), but
+ * compaction does: a relay's in-memory state may lack rows another relay just
+ * wrote, so compaction merges the rows it replaces into the state, deletes
+ * exactly those rows, and holds a per-document advisory lock while doing it.
+ *
+ * When PostgreSQL is unreachable a batch is retried, in order, until it
+ * returns: the appends stay pending, so the relay neither relays nor
+ * acknowledges them meanwhile (commit before relay), and it recovers alone.
+ */
+import pg from 'pg'
+import * as Y from 'yjs'
+import type { Logger } from 'pino'
+import type { DocInfo, DocStore } from './store.js'
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string
+  log: Logger
+  /** Longest wait between two attempts of a batch while PostgreSQL is away. */
+  maxRetryDelayMs?: number
+}
+
+type Op =
+  | { kind: 'append'; name: string; data: Uint8Array }
+  | { kind: 'compact'; name: string; data: Uint8Array }
+  | { kind: 'title'; name: string; title: string }
+
+interface Pending {
+  ops: Op[]
+  waiters: Array<{ resolve: () => void; reject: (err: Error) => void }>
+}
+
+/** Bump when the schema changes, and add the step to MIGRATIONS. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE docs (
+     name TEXT PRIMARY KEY,
+     created_at BIGINT NOT NULL,
+     updated_at BIGINT NOT NULL,
+     size BIGINT NOT NULL DEFAULT 0
+   );
+   CREATE TABLE updates (
+     seq BIGSERIAL PRIMARY KEY,
+     doc TEXT NOT NULL,
+     data BYTEA NOT NULL
+   );
+   CREATE INDEX updates_by_doc ON updates (doc, seq);`,
+  `ALTER TABLE docs ADD COLUMN title TEXT NOT NULL DEFAULT ''`,
+]
+
+/** Advisory lock key (any constant) that serialises schema migration across relays. */
+const MIGRATION_LOCK = 0x74616e64 // "tand"
+
+/** SQLSTATE classes and Node errors that mean "the server is away", not "the query is wrong". */
+function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string }
+  if (typeof e.code === 'string') {
+    if (e.code.startsWith('08')) return true // connection exception
+    if (['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(e.code)) return true
+  }
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e.message ?? '')
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function toBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
+/**
+ * `state` merged with every stored row Yjs can read. An unreadable row is
+ * dropped with an error logged, as a relay loading the document would skip it.
+ */
+function mergeReadable(state: Uint8Array, rows: Uint8Array[], log: Logger, doc: string): Uint8Array {
+  try {
+    return Y.mergeUpdates([state, ...rows])
+  } catch {
+    let merged = state
+    for (const row of rows) {
+      try {
+        merged = Y.mergeUpdates([merged, row])
+      } catch (err) {
+        log.error({ doc, err: (err as Error).message }, 'compaction dropped an unreadable stored update')
+      }
+    }
+    return merged
+  }
+}
+
+export class PostgresStore implements DocStore {
+  private readonly pool: pg.Pool
+  private pending: Pending | null = null
+  /** The batch being written, if any; the next one waits for it. */
+  private flushing: Promise<void> | null = null
+  private closed = false
+  private readonly maxRetryDelayMs: number
+
+  private constructor(private readonly options: PostgresStoreOptions) {
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 1000
+    this.pool = new pg.Pool({ connectionString: options.url, max: 8, connectionTimeoutMillis: 5000, keepAlive: true })
+    // An idle connection that dies (server restart) must not crash the relay;
+    // the next query opens a fresh one.
+    this.pool.on('error', (err) => options.log.warn({ err: err.message }, 'PostgreSQL connection lost'))
+  }
+
+  /** Connects and brings the schema up to date (one relay at a time). */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(options)
+    try {
+      await store.migrate()
+    } catch (err) {
+      await store.pool.end()
+      throw err
+    }
+    return store
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect()
+    try {
+      // Two relays starting together would both try CREATE TABLE; the lock
+      // makes the second wait and then find the schema current.
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+      await client.query('CREATE TABLE IF NOT EXISTS tandem_schema (version INTEGER NOT NULL)')
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM tandem_schema')
+      const current = rows[0]?.version ?? 0
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        await client.query('BEGIN')
+        await client.query(MIGRATIONS[v]!)
+        await client.query('DELETE FROM tandem_schema')
+        await client.query('INSERT INTO tandem_schema (version) VALUES ($1)', [v + 1])
+        await client.query('COMMIT')
+      }
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw err
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)
+      client.release()
+    }
+  }
+
+  async load(name: string): Promise<Uint8Array[]> {
+    this.assertOpen()
+    const { rows } = await this.pool.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc = $1 ORDER BY seq', [name])
+    return rows.map((r) => toBytes(r.data))
+  }
+
+  append(name: string, update: Uint8Array): Promise<void> {
+    return this.enqueue({ kind: 'append', name, data: update })
+  }
+
+  compact(name: string, state: Uint8Array): Promise<void> {
+    return this.enqueue({ kind: 'compact', name, data: state })
+  }
+
+  setTitle(name: string, title: string): Promise<void> {
+    return this.enqueue({ kind: 'title', name, title })
+  }
+
+  async list(): Promise<DocInfo[]> {
+    this.assertOpen()
+    const { rows } = await this.pool.query<DocInfo>(
+      'SELECT name, title, updated_at::float8 AS "updatedAt", size::float8 AS size FROM docs ORDER BY updated_at DESC, name',
+    )
+    return rows
+  }
+
+  async delete(name: string): Promise<void> {
+    this.assertOpen()
+    await this.drain()
+    await this.transaction(async (client) => {
+      await client.query('DELETE FROM updates WHERE doc = $1', [name])
+      await client.query('DELETE FROM docs WHERE name = $1', [name])
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.drain()
+    await this.pool.end()
+  }
+
+  private enqueue(op: Op): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'))
+    return new Promise((resolve, reject) => {
+      if (!this.pending) {
+        this.pending = { ops: [], waiters: [] }
+        // Gather what arrives in this turn of the event loop, or while the
+        // previous batch is still being committed.
+        setImmediate(() => void this.flushNext())
+      }
+      this.pending.ops.push(op)
+      this.pending.waiters.push({ resolve, reject })
+    })
+  }
+
+  /** Starts writing the pending batch unless one is in flight (it chains on). */
+  private async flushNext(): Promise<void> {
+    if (this.flushing || !this.pending) return
+    const batch = this.pending
+    this.pending = null
+    this.flushing = this.writeWithRetry(batch)
+    await this.flushing
+    this.flushing = null
+    if (this.pending) await this.flushNext()
+  }
+
+  /** Resolves once nothing is pending or in flight. */
+  private async drain(): Promise<void> {
+    while (this.flushing || this.pending) {
+      if (this.flushing) await this.flushing
+      else await this.flushNext()
+    }
+  }
+
+  private async writeWithRetry(batch: Pending): Promise<void> {
+    let delay = 50
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.transaction((client) => this.write(client, batch.ops))
+        for (const w of batch.waiters) w.resolve()
+        if (attempt > 1) this.options.log.info({ attempt }, 'PostgreSQL is back; pending updates committed')
+        return
+      } catch (err) {
+        if (!isUnreachable(err) || this.closed) {
+          for (const w of batch.waiters) w.reject(err as Error)
+          return
+        }
+        // Retrying may write a batch twice if the first COMMIT landed but its
+        // answer was lost. That is harmless: applying a Yjs update again
+        // changes nothing.
+        if (attempt === 1) this.options.log.error({ err: (err as Error).message }, 'PostgreSQL unreachable; holding updates until it returns')
+        await new Promise((resolve) => setTimeout(resolve, delay))
+        delay = Math.min(delay * 2, this.maxRetryDelayMs)
+      }
+    }
+  }
+
+  private async transaction(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect()
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      await fn(client)
+      await client.query('COMMIT')
+    } catch (err) {
+      broken = isUnreachable(err)
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw err
+    } finally {
+      // A connection that failed mid-transaction is not reused.
+      client.release(broken)
+    }
+  }
+
+  /** Writes a batch: each run of appends in one INSERT, each other operation on its own. */
+  private async write(client: pg.PoolClient, ops: Op[]): Promise<void> {
+    const now = Date.now()
+    for (let i = 0; i < ops.length; ) {
+      const op = ops[i]!
+      if (op.kind === 'title') {
+        await client.query(
+          `INSERT INTO docs (name, created_at, updated_at, size, title) VALUES ($1, $2, $2, 0, $3)
+           ON CONFLICT (name) DO UPDATE SET title = EXCLUDED.title`,
+          [op.name, now, op.title],
+        )
+        i++
+        continue
+      }
+      if (op.kind === 'compact') {
+        await this.compactLocked(client, op.name, op.data, now)
+        i++
+        continue
+      }
+      let j = i
+      while (j < ops.length && ops[j]!.kind === 'append') j++
+      const run = ops.slice(i, j) as Array<Extract<Op, { kind: 'append' }>>
+      i = j
+      await client.query(
+        `INSERT INTO updates (doc, data)
+         SELECT doc, data FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS u(doc, data, n) ORDER BY n`,
+        [run.map((o) => o.name), run.map((o) => toBuffer(o.data))],
+      )
+      const sizes = new Map<string, number>()
+      for (const o of run) sizes.set(o.name, (sizes.get(o.name) ?? 0) + o.data.byteLength)
+      await client.query(
+        `INSERT INTO docs (name, created_at, updated_at, size)
+         SELECT name, $3, $3, size FROM unnest($1::text[], $2::bigint[]) AS s(name, size)
+         ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at, size = docs.size + EXCLUDED.size`,
+        [[...sizes.keys()], [...sizes.values()], now],
+      )
+    }
+  }
+
+  /**
+   * Replaces a document's rows with one: `state` merged with every row it
+   * replaces. Rows another relay commits meanwhile are not among those read,
+   * so they are not deleted; the advisory lock keeps two relays from
+   * compacting the same document at once.
+   */
+  private async compactLocked(client: pg.PoolClient, name: string, state: Uint8Array, now: number): Promise<void> {
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('tandem:doc:' || $1, 0))", [name])
+    const { rows } = await client.query<{ seq: string; data: Buffer }>('SELECT seq, data FROM updates WHERE doc = $1', [name])
+    const merged = mergeReadable(state, rows.map((r) => toBytes(r.data)), this.options.log, name)
+    await client.query('DELETE FROM updates WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)])
+    await client.query('INSERT INTO updates (doc, data) VALUES ($1, $2)', [name, toBuffer(merged)])
+    await client.query(
+      `INSERT INTO docs (name, created_at, updated_at, size) VALUES ($1, $2, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at, size = EXCLUDED.size`,
+      [name, now, merged.byteLength],
+    )
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('store is closed')
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The PostgreSQL store against a real PostgreSQL server: the DocStore
+ * contract, group commit, several relays writing one document, concurrent
+ * start-up, and an outage of the database.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import * as Y from 'yjs'
+import pg from 'pg'
+import { pino } from 'pino'
+import { PostgresStore } from '../../../server/store/postgres.js'
+import { startPostgres } from '../../helpers/services.js'
+import { storeContract } from './contract.js'
+
+const log = pino({ level: 'silent' })
+let postgres: Awaited<ReturnType<typeof startPostgres>>
+/** A database per key, created on first use: the same key opens the same data. */
+const databases = new Map<string, string>()
+async function database(key: string): Promise<string> {
+  let url = databases.get(key)
+  if (!url) {
+    url = await postgres.createDatabase(`t_${key.replace(/\W/g, '_')}`)
+    databases.set(key, url)
+  }
+  return url
+}
+const open = async (key: string) => PostgresStore.open({ url: await database(key), log, maxRetryDelayMs: 100 })
+
+before(async () => {
+  postgres = await startPostgres()
+})
+after(() => postgres.destroy())
+
+storeContract('PostgreSQL', open)
+
+/** A Y.Doc that records every update it emits. */
+function recordingDoc(): { doc: Y.Doc; text: Y.Text; updates: Uint8Array[] } {
+  const doc = new Y.Doc()
+  const updates: Uint8Array[] = []
+  doc.on('update', (u: Uint8Array) => updates.push(u))
+  return { doc, text: doc.getText('t'), updates }
+}
+
+function textOf(rows: Uint8Array[]): string {
+  const doc = new Y.Doc()
+  for (const row of rows) Y.applyUpdate(doc, row)
+  return doc.getText('t').toString()
+}
+
+test('appends issued together are committed in one transaction (group commit)', async () => {
+  const store = await open('group')
+  const appends = Array.from({ length: 100 }, (_, i) => store.append('doc', new Uint8Array([i])))
+  await Promise.all(appends)
+  const reader = new pg.Client({ connectionString: await database('group') })
+  await reader.connect()
+  // Rows written by one transaction share its id (xmin).
+  const { rows } = await reader.query("SELECT count(*)::int AS n, count(DISTINCT xmin::text)::int AS transactions FROM updates WHERE doc = 'doc'")
+  assert.deepEqual(rows[0], { n: 100, transactions: 1 })
+  await reader.end()
+  assert.deepEqual((await store.load('doc')).map((r) => r[0]), Array.from({ length: 100 }, (_, i) => i))
+  await store.close()
+})
+
+test('compaction by one relay keeps the rows another relay wrote that it never saw', async () => {
+  const [a, b] = [await open('shared'), await open('shared')]
+  const onA = recordingDoc()
+  const onB = recordingDoc()
+  onA.text.insert(0, 'from A. ')
+  onB.text.insert(0, 'from B. ')
+  await a.append('doc', onA.updates[0]!)
+  await b.append('doc', onB.updates[0]!)
+  // A's state lacks B's edit; compacting with it must not drop that edit.
+  await a.compact('doc', Y.encodeStateAsUpdate(onA.doc))
+  const rows = await b.load('doc')
+  assert.equal(rows.length, 1)
+  assert.match(textOf(rows), /from A\./)
+  assert.match(textOf(rows), /from B\./)
+  await a.close()
+  await b.close()
+})
+
+test('two relays compacting and appending the same document at once lose nothing', async () => {
+  const stores = [await open('race'), await open('race')]
+  const writers = stores.map(() => recordingDoc())
+  const work: Promise<void>[] = []
+  for (let round = 0; round < 20; round++) {
+    writers.forEach((w, i) => {
+      w.text.insert(w.text.length, `${i}:${round} `)
+      work.push(stores[i]!.append('doc', w.updates.at(-1)!))
+      if (round % 5 === 4) work.push(stores[i]!.compact('doc', Y.encodeStateAsUpdate(w.doc)))
+    })
+  }
+  await Promise.all(work)
+  const text = textOf(await stores[0]!.load('doc'))
+  for (let round = 0; round < 20; round++) for (const i of [0, 1]) assert.ok(text.includes(`${i}:${round} `), `lost ${i}:${round}`)
+  for (const s of stores) await s.close()
+})
+
+test('relays starting together on an empty database create the schema once', async () => {
+  const url = await database('fresh')
+  const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open({ url, log })))
+  await stores[0]!.append('doc', new Uint8Array([1]))
+  assert.equal((await stores[3]!.load('doc')).length, 1)
+  for (const s of stores) await s.close()
+})
+
+test('while PostgreSQL is down appends wait, and they commit on their own when it returns', async () => {
+  const store = await open('outage')
+  await store.append('doc', new Uint8Array([1]))
+  await postgres.stop()
+  let committed = false
+  const during = store.append('doc', new Uint8Array([2])).then(() => (committed = true))
+  // The store is retrying against a closed port; the append must still be pending.
+  const loadFailed = await store.load('doc').then(() => false, () => true)
+  assert.equal(loadFailed, true, 'reads fail while the database is down')
+  assert.equal(committed, false, 'an append was acknowledged while the database was down')
+  await postgres.start()
+  await during
+  assert.deepEqual((await store.load('doc')).map((r) => r[0]), [1, 2])
+  await store.close()
+})
