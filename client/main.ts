@@ -27,6 +27,8 @@ import { findBarPlugin } from './ui/findbar.js'
 import { countsPlugin } from './ui/counts.js'
 import { historyPanel } from './ui/history.js'
 import { fileMenu } from './ui/filemenu.js'
+import { readAccess, showAccessBanner } from './ui/access.js'
+import { mountShare } from './ui/share.js'
 import './style.css'
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T
@@ -52,14 +54,20 @@ function openEditor(docName: string): void {
   const tracker = new SaveTracker()
   const offline = new IndexeddbPersistence(`tandem:${docName}`, ydoc)
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
-  const provider = new WebsocketProvider(wsUrl, docName, ydoc, { WebSocketPolyfill: ackingWebSocket(tracker) })
+  // A share link carries ?token=; the provider sends it on every (re)connect.
+  const access = readAccess(location.search)
+  const provider = new WebsocketProvider(wsUrl, docName, ydoc, {
+    WebSocketPolyfill: ackingWebSocket(tracker),
+    params: access.token ? { token: access.token } : {},
+  })
   provider.messageHandlers[SAVE_ACK] = (_encoder, decoder) => tracker.acknowledged(decoding.readVarUint(decoder))
   ydoc.on('update', (_update: Uint8Array, origin: unknown) => {
     if (origin !== provider && origin !== offline) tracker.localChange()
   })
 
   const firstVisit = !hasLocalUser(localStorage)
-  let user = localUser(localStorage)
+  // A link minted for a named person shows that name to the others.
+  let user = access.name ? { ...localUser(localStorage), name: access.name } : localUser(localStorage)
   provider.awareness.setLocalStateField('user', user)
   const rename = () =>
     promptDialog({
@@ -103,6 +111,8 @@ function openEditor(docName: string): void {
       editLink,
       plugins: [toolbarPlugin(toolbar, { editLink, insertImage })],
     }),
+    // Courtesy only: the relay drops a viewer's edits whatever the page does.
+    editable: () => access.canWrite,
     nodeViews: { task_item: (node, v, getPos) => new TaskItemView(node, v, getPos) },
     // View-only plugins that draw into the page around the editor.
     plugins: [findBarPlugin($('#findbar')), countsPlugin($('#counts'))],
@@ -110,6 +120,13 @@ function openEditor(docName: string): void {
 
   for (const id of ['#editor-page', '#toolbar', '#title', '#status', '#save-status', '#statusbar']) $(id).hidden = false
   bindTitle($<HTMLInputElement>('#title'), ydoc.getText(TITLE_TEXT))
+  if (!access.canWrite) {
+    // Read-only: no formatting toolbar, no title edits (the relay would drop them anyway).
+    $('#toolbar').hidden = true
+    $<HTMLInputElement>('#title').readOnly = true
+  }
+  showAccessBanner($('#editor-page'), access)
+  mountShare($('.topbar'), docName, access)
   bindConnectionStatus($('#status'), provider)
   bindSaveStatus($('#save-status'), tracker)
   bindFacepile($('#facepile'), provider.awareness, rename)
@@ -119,8 +136,8 @@ function openEditor(docName: string): void {
   $('#file-menu').hidden = false
   view.focus()
   // Asked once: on the first visit, offer to replace the random name.
-  if (firstVisit) rename()
+  if (firstVisit && !access.name) rename()
 
   // A handle for debugging in the console and for end-to-end tests.
-  Object.assign(window, { tandem: { ydoc, provider, view, tracker, offline, history } })
+  Object.assign(window, { tandem: { ydoc, provider, view, tracker, offline, history, access } })
 }

@@ -20,6 +20,17 @@ export interface Config {
   logLevel: string
   /** Folder with the built client (index.html and assets). */
   clientDir: string
+  /** Signs and verifies share-link tokens; undefined leaves the relay open. */
+  authSecret: string | undefined
+  /** Origins allowed to open WebSockets; empty allows any. */
+  allowedOrigins: string[]
+  /** Who may read GET /metrics ("auto" resolves to "token" with AUTH_SECRET, else "open"). */
+  metrics: 'open' | 'token' | 'off'
+  maxDocuments: number
+  maxConnectionsPerIp: number
+  maxMessagesPerSecond: number
+  maxBytesPerSecond: number
+  maxDocBytes: number
   /** PostgreSQL in place of SQLite when set (postgres://...). */
   databaseUrl: string | undefined
   /** Cross-relay fan-out over Redis when set (redis://...). */
@@ -59,6 +70,13 @@ const text = (raw: string) => {
   return raw
 }
 
+const secret = (raw: string) => {
+  if (raw === '') return undefined
+  // HS256 with a short secret can be brute-forced offline from any one token.
+  if (raw.length < 32) throw new ConfigError('must be at least 32 characters (e.g. openssl rand -hex 32)')
+  return raw
+}
+const list = (raw: string) => raw.split(',').map((item) => item.trim()).filter(Boolean)
 /** A URL with one of `schemes`, or nothing (the empty default turns the feature off). */
 const optionalUrl = (...schemes: string[]) => (raw: string) => {
   if (raw === '') return undefined
@@ -92,6 +110,14 @@ const OPTIONS: Option[] = [
   { key: 'versionIntervalMs', flag: '--version-interval-ms', env: 'VERSION_INTERVAL_MS', default: '600000', help: 'at most one automatic version of a document per this many milliseconds of editing', parse: integer(100) },
   { key: 'maxImportBytes', flag: '--max-import-bytes', env: 'MAX_IMPORT_BYTES', default: String(5 * MiB), help: 'largest Markdown or HTML file accepted by import (413 beyond)', parse: integer(1024) },
   { key: 'clientDir', flag: '--client-dir', env: 'CLIENT_DIR', default: './dist/client', help: 'folder with the built editor (npm run build)', parse: (raw) => resolve(text(raw)) },
+  { key: 'authSecret', flag: '--auth-secret', env: 'AUTH_SECRET', default: '', help: 'secret (32+ characters) that signs share links; every connection then needs a token. Unset: the relay is open to anyone who reaches it', parse: secret },
+  { key: 'allowedOrigins', flag: '--allowed-origins', env: 'ALLOWED_ORIGINS', default: '', help: 'comma-separated origins (https://docs.example.com) allowed to open WebSockets; empty allows any', parse: list },
+  { key: 'metrics', flag: '--metrics', env: 'METRICS', default: 'auto', help: 'GET /metrics: "open", "token" (needs a token for doc "*"), "off"; "auto" is "token" with AUTH_SECRET, else "open"', parse: oneOf('auto', 'open', 'token', 'off') },
+  { key: 'maxDocuments', flag: '--max-documents', env: 'MAX_DOCUMENTS', default: '1000', help: 'documents held in memory at once; a connection to one more is closed (4013)', parse: integer(1) },
+  { key: 'maxConnectionsPerIp', flag: '--max-connections-per-ip', env: 'MAX_CONNECTIONS_PER_IP', default: '50', help: 'open WebSockets per client address; more are closed (4030)', parse: integer(1) },
+  { key: 'maxMessagesPerSecond', flag: '--max-messages-per-second', env: 'MAX_MESSAGES_PER_SECOND', default: '100', help: 'sustained frames per second per connection, with 10 s of burst; faster senders are closed (4029)', parse: integer(1) },
+  { key: 'maxBytesPerSecond', flag: '--max-bytes-per-second', env: 'MAX_BYTES_PER_SECOND', default: String(1 * MiB), help: 'sustained bytes per second per connection, with 10 s of burst (at least one largest message); faster senders are closed (4029)', parse: integer(1024) },
+  { key: 'maxDocBytes', flag: '--max-doc-bytes', env: 'MAX_DOC_BYTES', default: String(32 * MiB), help: 'largest a document may grow; an update past it is not stored and its sender is closed (4009)', parse: integer(1024) },
 ]
 
 /** The result of parsing: a config to run with, or a request for help. */
@@ -126,6 +152,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       throw new ConfigError(`${given?.source ?? option.flag}: ${(err as Error).message}`)
     }
   }
+  if (config.metrics === 'auto') config.metrics = config.authSecret ? 'token' : 'open'
   return { help: false, config: config as unknown as Config }
 }
 

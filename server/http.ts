@@ -9,20 +9,31 @@ import { join } from 'node:path'
 import sirv from 'sirv'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { isValidDocName } from '../shared/docname.js'
-import type { DocInfo } from './store/store.js'
 
 export interface HttpOptions {
   clientDir: string
   maxMessageBytes: number
   /** Answers GET /healthz. */
   health(): Record<string, unknown>
-  /** Answers GET /api/docs. */
-  listDocs(): Promise<DocInfo[]>
-  /** Answers the document API (server/api/docs.ts); false when `path` is not its. */
-  api?(req: IncomingMessage, res: ServerResponse, path: string): boolean
+  /**
+   * Decides, before the upgrade completes and before any document is loaded,
+   * whether a socket for `docName` may open and whether it may write.
+   */
+  admit(req: IncomingMessage, docName: string): Promise<Admission>
+  /** Answers /api/* (GET /api/docs, POST /api/share) and /metrics: the token-guarded routes. */
+  api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>
   /** A WebSocket for a valid document name was accepted. */
-  onSocket(ws: WebSocket, docName: string, req: IncomingMessage): void
+  onSocket(ws: WebSocket, docName: string, req: IncomingMessage, admission: Admitted): void
 }
+
+/** An admitted upgrade: what the peer may do. */
+export interface Admitted {
+  ok: true
+  canWrite: boolean
+}
+
+/** The answer to an upgrade request: admitted, or refused with an HTTP status. */
+export type Admission = Admitted | { ok: false; status: number; reason: string }
 
 /** The app's pages: "/" and "/d/<name>" both serve the single-page client. */
 const APP_PAGE = /^\/(d\/[^/]+)?$/
@@ -41,17 +52,16 @@ export function createHttpServer(options: HttpOptions): Server {
 
   const server = createServer((req, res) => {
     const path = rawPath(req)
+    if (path.startsWith('/api/') || path === '/metrics') {
+      options.api(req, res, path).catch((err: Error) => {
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
+        else res.destroy(err)
+      })
+      return
+    }
     if (req.method === 'GET' && path === '/healthz') {
       return sendJson(res, 200, { status: 'ok', ...options.health() })
     }
-    if (req.method === 'GET' && path === '/api/docs') {
-      options.listDocs().then(
-        (docs) => sendJson(res, 200, { docs }),
-        () => sendJson(res, 503, { error: 'the document store is unavailable; try again' }),
-      )
-      return
-    }
-    if (options.api?.(req, res, path)) return
     if ((req.method === 'GET' || req.method === 'HEAD') && APP_PAGE.test(path)) {
       if (!existsSync(indexFile)) {
         return sendText(res, 503, `The editor is not built (no ${indexFile}). Run "npm run build", or start with "npm start".`)
@@ -66,6 +76,8 @@ export function createHttpServer(options: HttpOptions): Server {
   })
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The socket waits on `admit`; a client that resets meanwhile must not crash the relay.
+    socket.on('error', () => socket.destroy())
     // Match the raw path: new URL() would resolve "/ws/.." away.
     const match = WS_PATH.exec(rawPath(req))
     if (!match) return refuseUpgrade(socket, 404, 'WebSocket endpoint is /ws/<docName>')
@@ -73,7 +85,13 @@ export function createHttpServer(options: HttpOptions): Server {
     if (!isValidDocName(docName)) {
       return refuseUpgrade(socket, 400, 'invalid document name: use 1-128 characters of A-Z a-z 0-9 . _ -')
     }
-    wss.handleUpgrade(req, socket, head, (ws) => options.onSocket(ws, docName, req))
+    options.admit(req, docName).then(
+      (admission) => {
+        if (!admission.ok) return refuseUpgrade(socket, admission.status, admission.reason)
+        wss.handleUpgrade(req, socket, head, (ws) => options.onSocket(ws, docName, req, admission))
+      },
+      () => refuseUpgrade(socket, 500, 'internal error'),
+    )
   })
 
   return server
@@ -85,7 +103,8 @@ function rawPath(req: IncomingMessage): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Sends `body` as JSON, never cached. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
   res.end(JSON.stringify(body))
 }
@@ -95,9 +114,17 @@ function sendText(res: ServerResponse, status: number, body: string): void {
   res.end(body + '\n')
 }
 
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+}
+
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const body = reason + '\n'
-  const statusText = status === 400 ? 'Bad Request' : 'Not Found'
+  const statusText = STATUS_TEXT[status] ?? 'Error'
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -17,7 +17,11 @@ import type { VersionStore } from './store/versions.js'
 import { SqliteVersionStore } from './store/sqlite-versions.js'
 import { createDocsApi } from './api/docs.js'
 import type { History } from './versions/history.js'
-import { CloseCode } from '../shared/protocol.js'
+import { CloseCode, CloseReason } from '../shared/protocol.js'
+import { AuthError, canWrite, originAllowed, tokenFromRequest, verifyToken } from './auth.js'
+import { ConnectionsPerAddress, SendBudget } from './limits.js'
+import { RelayMetrics } from './metrics.js'
+import { createApi } from './api.js'
 
 export interface Relay {
   /** The port actually bound (useful with port 0). */
@@ -26,6 +30,7 @@ export interface Relay {
   readonly rooms: Rooms
   /** Versions of documents (emits 'version'); null when the store keeps none. */
   readonly history: History | null
+  readonly metrics: RelayMetrics
   /** How it reaches other relays (`noFanout` when alone). */
   readonly fanout: Fanout
   /** Stops accepting, closes every client, commits, closes the store. */
@@ -43,13 +48,16 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
   const fanout: Fanout = config.redisUrl
     ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
     : noFanout
+  const connections = new Set<Connection>()
+  const metrics = new RelayMetrics({ connections: () => connections.size, documentsInMemory: (): number => rooms.size })
   const rooms = new Rooms({
     fanout,
-    store,
+    store: metrics.meterStore(store),
     log,
     unloadGraceMs: config.unloadGraceMs,
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,
+    maxDocBytes: config.maxDocBytes,
   })
   const docsApi = createDocsApi({
     rooms,
@@ -59,7 +67,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     maxImportBytes: config.maxImportBytes,
     log,
   })
-  const connections = new Set<Connection>()
+  const perAddress = new ConnectionsPerAddress(config.maxConnectionsPerIp)
   const startedAt = Date.now()
 
   const server = createHttpServer({
@@ -70,13 +78,59 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
       connections: connections.size,
       documentsInMemory: rooms.size,
     }),
-    listDocs: () => store.list(),
-    api: docsApi.handle,
-    onSocket: (ws, docName, req) => {
-      const connection = new Connection(ws, docName, rooms, { maxBufferedBytes: config.maxBufferedBytes, log })
+    api: createApi({
+      authSecret: config.authSecret,
+      metricsMode: config.metrics,
+      metrics,
+      listDocs: () => store.list(),
+      docs: docsApi.handle,
+    }),
+    admit: async (req, docName) => {
+      const ip = req.socket.remoteAddress
+      if (!originAllowed(req, config.allowedOrigins)) {
+        log.warn({ doc: docName, ip, origin: req.headers.origin }, 'upgrade refused: origin not allowed')
+        metrics.refused(403)
+        return { ok: false, status: 403, reason: 'origin not allowed (ALLOWED_ORIGINS)' }
+      }
+      if (!config.authSecret) return { ok: true, canWrite: true }
+      try {
+        const grant = await verifyToken(config.authSecret, tokenFromRequest(req), docName)
+        return { ok: true, canWrite: canWrite(grant.role) }
+      } catch (err) {
+        if (!(err instanceof AuthError)) throw err
+        log.warn({ doc: docName, ip, status: err.status, reason: err.message }, 'upgrade refused')
+        metrics.refused(err.status)
+        return { ok: false, status: err.status, reason: err.message }
+      }
+    },
+    onSocket: (ws, docName, req, admission) => {
+      const ip = req.socket.remoteAddress ?? 'unknown'
+      // Limits that need an open socket to say why: refuse with a close code, load nothing.
+      const refusal = !perAddress.acquire(ip)
+        ? CloseCode.TOO_MANY_CONNECTIONS
+        : !rooms.has(docName) && rooms.size >= config.maxDocuments
+          ? CloseCode.TOO_MANY_DOCUMENTS
+          : null
+      if (refusal !== null) {
+        if (refusal !== CloseCode.TOO_MANY_CONNECTIONS) perAddress.release(ip)
+        log.warn({ doc: docName, ip, code: refusal }, 'connection refused: limit reached')
+        metrics.refused(refusal)
+        ws.close(refusal, CloseReason[refusal])
+        return
+      }
+      const connection = new Connection(ws, docName, rooms, {
+        maxBufferedBytes: config.maxBufferedBytes,
+        canWrite: admission.canWrite,
+        budget: new SendBudget(config),
+        observer: metrics.observer,
+        log,
+      })
       connections.add(connection)
-      ws.on('close', () => connections.delete(connection))
-      log.info({ doc: docName, ip: req.socket.remoteAddress, connections: connections.size }, 'connection opened')
+      ws.on('close', () => {
+        connections.delete(connection)
+        perAddress.release(ip)
+      })
+      log.info({ doc: docName, ip, canWrite: admission.canWrite, connections: connections.size }, 'connection opened')
     },
   })
 
@@ -93,6 +147,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     })
   })
   const port = (server.address() as AddressInfo).port
+  announceAccess(config, log)
 
   let closing: Promise<void> | null = null
   return {
@@ -100,6 +155,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     store,
     rooms,
     history: docsApi.history,
+    metrics,
     fanout,
     close: () =>
       (closing ??= (async () => {
@@ -114,4 +170,15 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
         await store.close()
       })()),
   }
+}
+
+/** Says at start-up who can reach the documents, loudly when that is anyone on the network. */
+function announceAccess(config: Config, log: Logger): void {
+  if (config.authSecret) {
+    log.info({ metrics: config.metrics }, 'access control on: every connection needs a share-link token')
+    return
+  }
+  const loopback = /^(127\.|::1$|localhost$)/.test(config.host)
+  if (loopback) log.info('access control off (no AUTH_SECRET): anyone who can reach this relay can read and edit every document')
+  else log.warn({ host: config.host }, `WARNING: no AUTH_SECRET and listening on ${config.host}: anyone on the network can read and edit every document. Set AUTH_SECRET.`)
 }

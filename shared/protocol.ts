@@ -200,6 +200,14 @@ export const CloseCode = {
   STORE_FAILED: 1011,
   /** The client did not read fast enough; its outgoing buffer passed the cap. */
   SLOW_CONSUMER: 4008,
+  /** The client's update would grow the document past MAX_DOC_BYTES; it was not stored. */
+  DOC_TOO_LARGE: 4009,
+  /** The relay holds MAX_DOCUMENTS documents in memory; try again later. */
+  TOO_MANY_DOCUMENTS: 4013,
+  /** The client sent more messages or bytes per second than the relay allows. */
+  RATE_LIMITED: 4029,
+  /** The client's address holds MAX_CONNECTIONS_PER_IP connections already. */
+  TOO_MANY_CONNECTIONS: 4030,
 } as const
 
 /** Human-readable reasons sent with each close code (at most 123 bytes). */
@@ -210,4 +218,8 @@ export const CloseReason: Record<number, string> = {
   [CloseCode.MESSAGE_TOO_BIG]: 'message too big',
   [CloseCode.STORE_FAILED]: 'could not store the update; reconnect to resync',
   [CloseCode.SLOW_CONSUMER]: 'outgoing buffer over limit; reconnect to resync',
+  [CloseCode.DOC_TOO_LARGE]: 'document size limit reached; the update was not stored',
+  [CloseCode.TOO_MANY_DOCUMENTS]: 'relay is at its open-document limit; try again later',
+  [CloseCode.RATE_LIMITED]: 'sending too fast; reconnect and slow down',
+  [CloseCode.TOO_MANY_CONNECTIONS]: 'too many connections from your address',
 }

@@ -21,8 +21,12 @@ export interface VersionPage {
 
 const base = (doc: string) => `/api/docs/${encodeURIComponent(doc)}`
 
+/** The share-link token of this page, if any: the relay checks it on every API call. */
+const pageToken = new URLSearchParams(location.search).get('token')
+
 async function call<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, { ...init, headers: { accept: 'application/json', ...init?.headers } })
+  const auth: Record<string, string> = pageToken ? { authorization: `Bearer ${pageToken}` } : {}
+  const res = await fetch(url, { ...init, headers: { accept: 'application/json', ...auth, ...init?.headers } })
   const body = (await res.json().catch(() => ({}))) as T & { error?: string }
   if (!res.ok) throw new Error(body.error ?? `the relay answered ${res.status}`)
   return body
@@ -53,7 +57,9 @@ export function restoreVersion(doc: string, id: number, by: string): Promise<{ v
 
 /** Where to download `doc` (or one of its versions) as md, html or txt. */
 export function exportUrl(doc: string, format: 'md' | 'html' | 'txt', version?: number): string {
-  return `${base(doc)}/export?format=${format}${version ? `&version=${version}` : ''}`
+  // A download link cannot send a header, so it carries the token itself.
+  const token = pageToken ? `&token=${encodeURIComponent(pageToken)}` : ''
+  return `${base(doc)}/export?format=${format}${version ? `&version=${version}` : ''}${token}`
 }
 
 /** Creates a document from a Markdown or HTML file; resolves with its address. */

@@ -7,11 +7,25 @@ import type { Logger } from 'pino'
 import { CloseCode, CloseReason } from '../../shared/protocol.js'
 import type { Peer, Room } from './room.js'
 import type { Rooms } from './rooms.js'
+import { Refusal, type SendBudget } from '../limits.js'
 
 export interface ConnectionOptions {
   /** A peer whose unsent bytes pass this is disconnected. */
   maxBufferedBytes: number
+  /** False for a read-only peer (decided at the upgrade from its token). */
+  canWrite: boolean
+  /** What this peer may send per second; a breach closes it. */
+  budget: SendBudget
+  /** Told about every frame in and out and every close the relay initiates (metrics). */
+  observer?: ConnectionObserver
   log: Logger
+}
+
+/** Hooks for counting traffic without the connection knowing about metrics. */
+export interface ConnectionObserver {
+  received(frame: Uint8Array): void
+  sent(frame: Uint8Array): void
+  closedByRelay(code: number): void
 }
 
 /** How long a closing socket may take to say goodbye before it is cut. */
@@ -19,6 +33,7 @@ const CLOSE_TIMEOUT_MS = 5_000
 
 export class Connection implements Peer {
   readonly awarenessIds = new Set<number>()
+  readonly canWrite: boolean
   updatesReceived = 0
   wantsSaveAcks = false
   private room: Room | null = null
@@ -33,6 +48,7 @@ export class Connection implements Peer {
     rooms: Rooms,
     private readonly options: ConnectionOptions,
   ) {
+    this.canWrite = options.canWrite
     ws.on('message', this.onMessage)
     ws.on('pong', () => {
       this.alive = true
@@ -67,11 +83,13 @@ export class Connection implements Peer {
       return
     }
     this.ws.send(frame)
+    this.options.observer?.sent(frame)
   }
 
   close(code: number, reason = CloseReason[code] ?? ''): void {
     if (this.closing) return
     this.closing = true
+    this.options.observer?.closedByRelay(code)
     this.room?.leave(this)
     this.ws.close(code, reason)
     // A peer that is not reading will never complete the close handshake.
@@ -100,6 +118,13 @@ export class Connection implements Peer {
       return
     }
     const frame = toBytes(data)
+    this.options.observer?.received(frame)
+    try {
+      this.options.budget.admit(frame.byteLength)
+    } catch (err) {
+      this.refuse(err as Refusal)
+      return
+    }
     if (this.queued) this.queued.push(frame)
     else this.handle(frame)
   }
@@ -108,10 +133,17 @@ export class Connection implements Peer {
     try {
       this.room!.receive(this, frame)
     } catch (err) {
+      if (err instanceof Refusal) return this.refuse(err)
       // Only this peer is at fault: the document and every other peer go on.
       this.options.log.warn({ doc: this.docName, err: (err as Error).message }, 'invalid message; closing connection')
       this.close(CloseCode.INVALID_MESSAGE, `invalid message: ${(err as Error).message}`.slice(0, 120))
     }
+  }
+
+  /** A limit was breached: only this peer is closed; nothing it sent was stored. */
+  private refuse(refusal: Refusal): void {
+    this.options.log.warn({ doc: this.docName, code: refusal.code, reason: refusal.message }, 'limit breached; closing connection')
+    this.close(refusal.code, refusal.message)
   }
 }
 

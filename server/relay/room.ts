@@ -21,6 +21,7 @@ import {
   CloseCode,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
+import { Refusal } from '../limits.js'
 import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
 import { REMOTE, type RoomFanout } from './fanout.js'
 
@@ -32,6 +33,8 @@ export interface Peer {
   close(code: number, reason?: string): void
   /** Awareness client ids this peer announced, removed when it leaves. */
   readonly awarenessIds: Set<number>
+  /** False for a read-only peer (a viewer): its document updates are dropped. */
+  readonly canWrite: boolean
   /** Update frames (SYNC step 2 or update) received from this peer so far. */
   updatesReceived: number
   /** True once the peer asked for SAVE_ACK frames. */
@@ -43,6 +46,8 @@ export interface RoomOptions {
   compactAfterUpdates: number
   /** ... or more bytes than this. */
   compactAfterBytes: number
+  /** An update that would grow the document past this is refused (4009). */
+  maxDocBytes: number
   log: Logger
   /** Called when the last peer leaves. */
   onEmpty(room: Room): void
@@ -165,6 +170,11 @@ export class Room {
       }
       case 'sync-step2':
       case 'sync-update': {
+        // Roles are enforced here, not only in the UI. A viewer's edits are
+        // dropped unapplied (and never acknowledged as saved), but it stays
+        // connected to keep receiving changes.
+        if (!peer.canWrite) break
+        this.refuseIfTooLarge(message.update)
         // A new client answers our step 1 with an empty update: nothing to
         // apply, but it still counts as a frame to acknowledge.
         // Emits 'update' (-> commitThenRelay) when it changes the document.
@@ -244,6 +254,17 @@ export class Room {
     return Y.encodeStateAsUpdate(this.doc, stateVector)
   }
 
+  /**
+   * The log size bounds the document's size from above and costs nothing to
+   * check; only near the cap is the exact (compacted) size worth computing.
+   */
+  private refuseIfTooLarge(update: Uint8Array): void {
+    const max = this.options.maxDocBytes
+    if (this.logBytes + update.byteLength <= max) return
+    if (Y.encodeStateAsUpdate(this.doc).byteLength + update.byteLength <= max) return
+    throw new Refusal(CloseCode.DOC_TOO_LARGE)
+  }
+
   private afterCommit(fn: () => void): void {
     this.committed.then(fn, () => undefined)
   }
@@ -295,7 +316,10 @@ export class Room {
     this.wholeState = state
     this.logRows = 1
     this.logBytes = state.byteLength
-    this.store.compact(this.name, state).then(
+    const compacted = this.store.compact(this.name, state)
+    // Part of what settled() waits for, so shutdown and unloading never cut a compaction short.
+    this.committed = compacted
+    compacted.then(
       () => this.options.log.debug({ doc: this.name, bytes: state.byteLength }, 'compacted'),
       (err: Error) => this.fail(err),
     )

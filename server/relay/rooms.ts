@@ -16,6 +16,7 @@ export interface RoomsOptions {
   unloadGraceMs: number
   compactAfterUpdates: number
   compactAfterBytes: number
+  maxDocBytes: number
   /** Other relays serving the same documents (none by default). */
   fanout?: Fanout
 }
@@ -106,6 +107,7 @@ export class Rooms extends EventEmitter {
         Room.load(name, this.options.store, {
           compactAfterUpdates: this.options.compactAfterUpdates,
           compactAfterBytes: this.options.compactAfterBytes,
+          maxDocBytes: this.options.maxDocBytes,
           log: this.options.log,
           onEmpty: (room) => {
             this.emit('empty', room)

@@ -17,11 +17,20 @@ export interface StockClient {
   destroy(): void
 }
 
-/** A stock WebsocketProvider on `ws://127.0.0.1:port/ws/<docName>`, synced. */
-export async function connectStockClient(port: number, docName: string, doc = new Y.Doc()): Promise<StockClient> {
+/**
+ * A stock WebsocketProvider on `ws://127.0.0.1:port/ws/<docName>`, synced.
+ * `params` become the URL query (e.g. `{ token }`), as in the browser.
+ */
+export async function connectStockClient(
+  port: number,
+  docName: string,
+  doc = new Y.Doc(),
+  params: Record<string, string> = {},
+): Promise<StockClient> {
   const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/ws`, docName, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    params,
   })
   await new Promise<void>((resolve) => {
     if (provider.synced) resolve()
@@ -96,7 +105,7 @@ export function closed(ws: WebSocket): Promise<{ code: number; reason: string }>
  * accepted). Sent with node:http so the path goes out byte for byte: a
  * WebSocket client would normalise "/ws/.." away before sending it.
  */
-export function upgradeStatus(port: number, path: string): Promise<number> {
+export function upgradeStatus(port: number, path: string, extraHeaders: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1',
@@ -107,6 +116,7 @@ export function upgradeStatus(port: number, path: string): Promise<number> {
         Upgrade: 'websocket',
         'Sec-WebSocket-Version': '13',
         'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        ...extraHeaders,
       },
     })
     req.once('upgrade', (_res, socket) => {

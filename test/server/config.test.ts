@@ -38,6 +38,25 @@ test('--help is recognised and lists every option', () => {
   for (const word of ['--port', 'DATA_DIR', 'DURABILITY', '--unload-grace-ms']) assert.match(helpText(), new RegExp(word))
 })
 
+test('with no AUTH_SECRET the relay is open and /metrics is public; with one, /metrics needs a token', () => {
+  const open = configOf([])
+  assert.equal(open.authSecret, undefined)
+  assert.equal(open.metrics, 'open')
+  const closed = configOf([], { AUTH_SECRET: 'x'.repeat(32) })
+  assert.equal(closed.authSecret, 'x'.repeat(32))
+  assert.equal(closed.metrics, 'token')
+  assert.equal(configOf(['--metrics', 'off'], { AUTH_SECRET: 'x'.repeat(32) }).metrics, 'off')
+})
+
+test('a short AUTH_SECRET is refused: HS256 with a guessable key protects nothing', () => {
+  assert.throws(() => parseConfig([], { AUTH_SECRET: 'hunter2' }), /AUTH_SECRET: must be at least 32 characters/)
+})
+
+test('ALLOWED_ORIGINS is a comma-separated list', () => {
+  assert.deepEqual(configOf([], { ALLOWED_ORIGINS: 'https://a.example, https://b.example' }).allowedOrigins, ['https://a.example', 'https://b.example'])
+  assert.deepEqual(configOf([]).allowedOrigins, [])
+})
+
 test('without DATABASE_URL and REDIS_URL a relay stands alone on SQLite; with them it scales out', () => {
   const alone = configOf([])
   assert.equal(alone.databaseUrl, undefined)

@@ -1,0 +1,99 @@
+/**
+ * Limits that keep one client from exhausting a small server: how fast a
+ * connection may send, and how many connections one address may hold. Each
+ * breach becomes a Refusal carrying a close code from shared/protocol.ts.
+ */
+import { CloseCode, CloseReason } from '../shared/protocol.js'
+
+/** A breach of a limit: close the offending connection with `code`. */
+export class Refusal extends Error {
+  constructor(
+    readonly code: number,
+    reason = CloseReason[code] ?? 'refused',
+  ) {
+    super(reason)
+    this.name = 'Refusal'
+  }
+}
+
+/**
+ * A token bucket: `ratePerSecond` tokens refill continuously up to
+ * `capacity`, so short bursts pass and a sustained flood does not.
+ */
+export class TokenBucket {
+  private tokens: number
+  private last: number
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly capacity: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = capacity
+    this.last = now()
+  }
+
+  /** Takes `n` tokens; false (taking none) when there are not enough. */
+  take(n: number): boolean {
+    const now = this.now()
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond)
+    this.last = now
+    if (n > this.tokens) return false
+    this.tokens -= n
+    return true
+  }
+}
+
+/** Seconds of sustained rate a connection may spend at once (typing bursts, a paste). */
+const BURST_SECONDS = 10
+
+/** Per-connection budget of incoming messages and bytes. */
+export interface RateLimits {
+  maxMessagesPerSecond: number
+  maxBytesPerSecond: number
+  /** A single frame of the largest allowed size must always fit the bucket. */
+  maxMessageBytes: number
+}
+
+/** How much one connection may send; `admit` is called for every frame. */
+export class SendBudget {
+  private readonly messages: TokenBucket
+  private readonly bytes: TokenBucket
+
+  constructor(limits: RateLimits, now?: () => number) {
+    this.messages = new TokenBucket(limits.maxMessagesPerSecond, limits.maxMessagesPerSecond * BURST_SECONDS, now)
+    this.bytes = new TokenBucket(
+      limits.maxBytesPerSecond,
+      Math.max(limits.maxBytesPerSecond * BURST_SECONDS, limits.maxMessageBytes),
+      now,
+    )
+  }
+
+  /** Throws a RATE_LIMITED Refusal when a frame of `size` bytes is over budget. */
+  admit(size: number): void {
+    if (!this.messages.take(1)) throw new Refusal(CloseCode.RATE_LIMITED, 'too many messages; slow down and reconnect')
+    if (!this.bytes.take(size)) throw new Refusal(CloseCode.RATE_LIMITED, 'too many bytes per second; slow down and reconnect')
+  }
+}
+
+/** Counts open connections per remote address. */
+export class ConnectionsPerAddress {
+  private readonly counts = new Map<string, number>()
+
+  constructor(private readonly max: number) {}
+
+  /** Counts one more connection from `address`; false when it is at the cap. */
+  acquire(address: string): boolean {
+    const count = this.counts.get(address) ?? 0
+    if (count >= this.max) return false
+    this.counts.set(address, count + 1)
+    return true
+  }
+
+  /** Forgets one connection from `address`. */
+  release(address: string): void {
+    const count = (this.counts.get(address) ?? 1) - 1
+    if (count <= 0) this.counts.delete(address)
+    else this.counts.set(address, count)
+  }
+}
