@@ -203,3 +203,28 @@ test('with no AUTH_SECRET the relay is open: anyone may connect and edit', async
   removeDir(open)
 })
 
+
+test('the document API (versions, export, import) needs a token for the document, and an editor to change it', async () => {
+  const api = (path: string, init: RequestInit = {}, bearer?: string) =>
+    fetch(`http://127.0.0.1:${relay.port}${path}`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+    })
+  const named = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label: 'v1' }) }
+  const writer = await connectStockClient(relay.port, 'guarded', new Y.Doc(), { token: await token('guarded', 'editor') })
+  writer.doc.getXmlFragment('prosemirror').insert(0, [new Y.XmlElement('paragraph')])
+  const room = relay.rooms.loaded('guarded')!
+  await until(room.doc, 'update', () => room.doc.getXmlFragment('prosemirror').length === 1)
+  await room.settled()
+  assert.equal((await api('/api/docs/guarded/export?format=txt')).status, 401)
+  assert.equal((await api('/api/docs/guarded/versions')).status, 401)
+  assert.equal((await api('/api/docs/guarded/export?format=txt', {}, await token('other', 'editor'))).status, 403)
+  assert.equal((await api('/api/docs/guarded/export?format=txt', {}, await token('guarded', 'viewer'))).status, 200)
+  assert.equal((await api(`/api/docs/guarded/export?format=txt&token=${await token('guarded', 'viewer')}`)).status, 200)
+  assert.equal((await api('/api/docs/guarded/versions', named, await token('guarded', 'viewer'))).status, 403)
+  assert.equal((await api('/api/docs/guarded/versions', named, await token('guarded', 'editor'))).status, 201)
+  const importing = { method: 'POST', headers: { 'content-type': 'text/markdown' }, body: '# Imported' }
+  assert.equal((await api('/api/docs/import', importing)).status, 401)
+  assert.equal((await api('/api/docs/import', importing, await token('guarded', 'editor'))).status, 403)
+  assert.equal((await api('/api/docs/import', importing, await token('*', 'editor'))).status, 201)
+})
