@@ -102,3 +102,20 @@ test('without a token, a relay with AUTH_SECRET lets nothing load', async ({ bro
   expect(await page.evaluate(() => (window as any).tandem.provider.synced)).toBe(false)
   await context.close()
 })
+
+test('with a token for every document, the list loads and its links open documents', async ({ browser, locked, docName }) => {
+  const all = await mintToken(SECRET, { doc: '*', role: 'editor', ttlSeconds: 600 })
+  const ada = await userContext(browser, 'Ada')
+  const editor = await openLink(ada, `${locked.url}/d/${docName}?token=${all}`)
+  await editor.locator('.ProseMirror').click()
+  await editor.keyboard.type('Listed under a token')
+  await expect(editor.locator('#save-status')).toHaveAttribute('data-save', 'saved')
+  const list = await ada.newPage()
+  await list.goto(`${locked.url}/?token=${all}`)
+  await list.locator(`tr[data-doc="${docName}"] a`).click()
+  await expect(list.locator('#status')).toHaveAttribute('data-status', 'connected')
+  await expect.poll(() => docText(list)).toBe('Listed under a token')
+  // Without the token the list says why it cannot load.
+  await list.goto(`${locked.url}/`)
+  await expect(list.locator('.list-page .error')).toContainText('401')
+})

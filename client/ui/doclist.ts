@@ -14,12 +14,16 @@ interface DocInfo {
 }
 
 export async function showDocumentList(container: HTMLElement): Promise<void> {
+  // With AUTH_SECRET the list needs a token for every document ("*"), from
+  // this page's link; the documents it links to are opened with it too.
+  const token = new URLSearchParams(location.search).get('token')
+  const withToken = (href: string) => (token ? `${href}?token=${encodeURIComponent(token)}` : href)
   document.title = 'Documents – Tandem'
   const heading = document.createElement('div')
   heading.className = 'list-header'
   const h1 = Object.assign(document.createElement('h1'), { textContent: 'Documents' })
   const create = Object.assign(document.createElement('a'), { textContent: '+ New document', className: 'button primary', id: 'new-doc' })
-  create.href = `/d/${randomDocName()}`
+  create.href = withToken(`/d/${randomDocName()}`)
   const status = Object.assign(document.createElement('span'), { className: 'file-status' })
   const picker = importPicker(status)
   const importButton = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Import…', className: 'button', id: 'import-doc' })
@@ -35,7 +39,7 @@ export async function showDocumentList(container: HTMLElement): Promise<void> {
 
   let docs: DocInfo[]
   try {
-    const res = await fetch('/api/docs', { headers: { accept: 'application/json' } })
+    const res = await fetch('/api/docs', { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } })
     if (!res.ok) throw new Error(`the relay answered ${res.status}`)
     docs = ((await res.json()) as { docs: DocInfo[] }).docs
   } catch (err) {
@@ -55,7 +59,7 @@ export async function showDocumentList(container: HTMLElement): Promise<void> {
     const row = document.createElement('tr')
     row.dataset.doc = doc.name
     const link = Object.assign(document.createElement('a'), { textContent: doc.title.trim() || UNTITLED })
-    link.href = `/d/${encodeURIComponent(doc.name)}`
+    link.href = withToken(`/d/${encodeURIComponent(doc.name)}`)
     const title = document.createElement('td')
     title.append(link)
     const edited = Object.assign(document.createElement('td'), { textContent: relativeTime(doc.updatedAt) })
