@@ -69,10 +69,12 @@ test("an editor's Share dialog creates a view-only link and an edit link that wo
 
   await owner.locator('#share-button').click()
   await owner.locator('#share-dialog button[data-role="viewer"]').click()
+  // The relay mints the link: wait for it to arrive before reading it.
+  await expect(owner.locator('#share-link')).toHaveValue(new RegExp(`/d/${docName}\\?token=`))
   const viewLink = await owner.locator('#share-link').inputValue()
-  expect(viewLink).toContain(`/d/${docName}?token=`)
   await owner.locator('#share-dialog button[data-role="editor"]').click()
   await expect(owner.locator('#share-link')).not.toHaveValue(viewLink)
+  await expect(owner.locator('#share-link')).toHaveValue(new RegExp(`/d/${docName}\\?token=`))
   const editLink = await owner.locator('#share-link').inputValue()
   await owner.locator('#share-dialog button[type="submit"]').click()
 
