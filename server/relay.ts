@@ -15,6 +15,8 @@ import { RedisFanout } from './fanout/redis.js'
 import type { DocStore } from './store/store.js'
 import type { VersionStore } from './store/versions.js'
 import { SqliteVersionStore } from './store/sqlite-versions.js'
+import { PostgresStore } from './store/postgres.js'
+import { PostgresVersionStore } from './store/postgres-versions.js'
 import { createDocsApi } from './api/docs.js'
 import type { History } from './versions/history.js'
 import { CloseCode } from '../shared/protocol.js'
@@ -34,12 +36,12 @@ export interface Relay {
 
 /**
  * Starts a relay; `store` defaults to the configured one (PostgreSQL or
- * SQLite), and `versions` to a version store in the same SQLite file (none
- * for other stores: version routes then answer 501).
+ * SQLite), and `versions` to a version store in the same database (none for
+ * other stores: version routes then answer 501).
  */
 export async function startRelay(config: Config, log: Logger, givenStore?: DocStore, givenVersions?: VersionStore): Promise<Relay> {
   const store = givenStore ?? (await openStore(config, log))
-  const versions = givenVersions ?? (store instanceof SqliteStore ? new SqliteVersionStore(store.database) : undefined)
+  const versions = givenVersions ?? versionsBeside(store)
   const fanout: Fanout = config.redisUrl
     ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
     : noFanout
@@ -114,4 +116,11 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
         await store.close()
       })()),
   }
+}
+
+/** Versions kept in the same database as the documents, when the store has one. */
+function versionsBeside(store: DocStore): VersionStore | undefined {
+  if (store instanceof SqliteStore) return new SqliteVersionStore(store.database)
+  if (store instanceof PostgresStore) return new PostgresVersionStore(store.connections)
+  return undefined
 }

@@ -55,6 +55,18 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX updates_by_doc ON updates (doc, seq);`,
   `ALTER TABLE docs ADD COLUMN title TEXT NOT NULL DEFAULT ''`,
+  // Versions (server/store/postgres-versions.ts): full states, named or automatic.
+  `CREATE TABLE versions (
+     id BIGSERIAL PRIMARY KEY,
+     doc TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     label TEXT NOT NULL DEFAULT '',
+     kind TEXT NOT NULL,
+     authors JSONB NOT NULL DEFAULT '[]',
+     title TEXT NOT NULL DEFAULT '',
+     state BYTEA NOT NULL
+   );
+   CREATE INDEX versions_by_doc ON versions (doc, id);`,
 ]
 
 /** Advisory lock key (any constant) that serialises schema migration across relays. */
@@ -149,6 +161,14 @@ export class PostgresStore implements DocStore {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)
       client.release()
     }
+  }
+
+  /**
+   * The connection pool, for stores that keep their own tables in the same
+   * database (versions: server/store/postgres-versions.ts).
+   */
+  get connections(): pg.Pool {
+    return this.pool
   }
 
   async load(name: string): Promise<Uint8Array[]> {
