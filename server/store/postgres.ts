@@ -203,6 +203,8 @@ export class PostgresStore implements DocStore {
     await this.transaction(async (client) => {
       await client.query('DELETE FROM updates WHERE doc = $1', [name])
       await client.query('DELETE FROM docs WHERE name = $1', [name])
+      // A document created later under the same name must not inherit them.
+      await client.query('DELETE FROM versions WHERE doc = $1', [name])
     })
   }
 

@@ -49,4 +49,16 @@ export function versionStoreContract(label: string, open: (key: string) => Promi
     assert.equal(got?.label, 'kept')
     await reopened.store.close()
   })
+
+  test(`${label}: deleting a document removes its versions and no other document's`, async () => {
+    const { store, versions } = await open('delete')
+    await store.append('gone', new Uint8Array([1]))
+    const { id } = await versions.add('gone', version(1, 'old'))
+    const kept = await versions.add('stays', version(2))
+    await store.delete('gone')
+    assert.deepEqual(await versions.list('gone', { limit: 10 }), [])
+    assert.equal(await versions.get('gone', id), null)
+    assert.deepEqual((await versions.list('stays', { limit: 10 })).map((v) => v.id), [kept.id])
+    await store.close()
+  })
 }
