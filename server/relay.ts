@@ -19,6 +19,7 @@ import { PostgresStore } from './store/postgres.js'
 import { PostgresVersionStore } from './store/postgres-versions.js'
 import { createDocsApi } from './api/docs.js'
 import type { History } from './versions/history.js'
+import { retention, type Retention } from './versions/retention.js'
 import { CloseCode } from '../shared/protocol.js'
 
 export interface Relay {
@@ -41,7 +42,7 @@ export interface Relay {
  */
 export async function startRelay(config: Config, log: Logger, givenStore?: DocStore, givenVersions?: VersionStore): Promise<Relay> {
   const store = givenStore ?? (await openStore(config, log))
-  const versions = givenVersions ?? versionsBeside(store)
+  const versions = givenVersions ?? versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays))
   const fanout: Fanout = config.redisUrl
     ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
     : noFanout
@@ -119,8 +120,8 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
 }
 
 /** Versions kept in the same database as the documents, when the store has one. */
-function versionsBeside(store: DocStore): VersionStore | undefined {
-  if (store instanceof SqliteStore) return new SqliteVersionStore(store.database)
-  if (store instanceof PostgresStore) return new PostgresVersionStore(store.connections)
+function versionsBeside(store: DocStore, kept: Retention): VersionStore | undefined {
+  if (store instanceof SqliteStore) return new SqliteVersionStore(store.database, kept)
+  if (store instanceof PostgresStore) return new PostgresVersionStore(store.connections, kept)
   return undefined
 }

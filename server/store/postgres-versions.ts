@@ -7,6 +7,7 @@
  */
 import type pg from 'pg'
 import type { NewVersion, Version, VersionInfo, VersionKind, VersionStore } from './versions.js'
+import { expired, KEEP_EVERYTHING, type Retention } from '../versions/retention.js'
 
 interface Row {
   id: string
@@ -21,7 +22,11 @@ interface Row {
 const INFO = 'id, created_at::float8 AS "createdAt", label, kind, authors, title'
 
 export class PostgresVersionStore implements VersionStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /** Without `retention`, prune keeps everything. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly retention: Retention = KEEP_EVERYTHING,
+  ) {}
 
   async add(doc: string, version: NewVersion): Promise<VersionInfo> {
     const { rows } = await this.pool.query<{ id: string }>(
@@ -47,6 +52,20 @@ export class PostgresVersionStore implements VersionStore {
     if (!row) return null
     const state = row.state!
     return { ...toInfo(row), state: new Uint8Array(state.buffer, state.byteOffset, state.byteLength) }
+  }
+
+  /**
+   * Two relays pruning one document at once are harmless: each removes only
+   * versions with a newer one in the same slice, and the newest stays.
+   */
+  async prune(doc: string, now: number): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string; createdAt: number }>(
+      `SELECT id, created_at::float8 AS "createdAt" FROM versions WHERE doc = $1 AND kind = 'auto' AND label = ''`,
+      [doc],
+    )
+    const drop = expired(rows.map((r) => ({ id: Number(r.id), createdAt: r.createdAt })), now, this.retention)
+    if (drop.length > 0) await this.pool.query('DELETE FROM versions WHERE doc = $1 AND id = ANY($2::bigint[])', [doc, drop])
+    return drop.length
   }
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { pino } from 'pino'
 import { PostgresStore } from '../../../server/store/postgres.js'
 import { PostgresVersionStore } from '../../../server/store/postgres-versions.js'
+import type { Retention } from '../../../server/versions/retention.js'
 import { startPostgres } from '../../helpers/services.js'
 import { versionStoreContract } from './versions-contract.js'
 
@@ -22,11 +23,11 @@ async function database(key: string): Promise<string> {
   }
   return url
 }
-const openUrl = async (url: string) => {
+const openUrl = async (url: string, retention?: Retention) => {
   const store = await PostgresStore.open({ url, log })
-  return { store, versions: new PostgresVersionStore(store.connections) }
+  return { store, versions: new PostgresVersionStore(store.connections, retention) }
 }
-const open = async (key: string) => openUrl(await database(key))
+const open = async (key: string, retention?: Retention) => openUrl(await database(key), retention)
 
 before(async () => {
   postgres = await startPostgres()

@@ -7,7 +7,7 @@ import { versionStoreContract } from './versions-contract.js'
 
 const base = tempDir()
 after(() => removeDir(base))
-versionStoreContract('SQLite', async (key) => {
+versionStoreContract('SQLite', async (key, retention) => {
   const store = new SqliteStore({ dataDir: join(base, key), durability: 'fsync' })
-  return { store, versions: new SqliteVersionStore(store.database) }
+  return { store, versions: new SqliteVersionStore(store.database, retention) }
 })
