@@ -39,6 +39,10 @@ export interface Config {
   relayHeartbeatMs: number
   /** Shortest time between two automatic versions of a document. */
   versionIntervalMs: number
+  /** Every automatic version younger than this many hours is kept. */
+  versionKeepAllHours: number
+  /** ... then one a day up to this many days old; one a week beyond. */
+  versionKeepDailyDays: number
   /** Largest document import accepted. */
   maxImportBytes: number
 }
@@ -108,6 +112,8 @@ const OPTIONS: Option[] = [
   { key: 'redisUrl', flag: '--redis-url', env: 'REDIS_URL', default: '', help: 'share live edits and presence with other relays over this Redis (redis://host:6379)', parse: optionalUrl('redis:', 'rediss:') },
   { key: 'relayHeartbeatMs', flag: '--relay-heartbeat-ms', env: 'RELAY_HEARTBEAT_MS', default: '2000', help: 'with Redis: how often a relay announces it is alive; after 3 silent beats its clients leave everyone\'s presence', parse: integer(50) },
   { key: 'versionIntervalMs', flag: '--version-interval-ms', env: 'VERSION_INTERVAL_MS', default: '600000', help: 'at most one automatic version of a document per this many milliseconds of editing', parse: integer(100) },
+  { key: 'versionKeepAllHours', flag: '--version-keep-all-hours', env: 'VERSION_KEEP_ALL_HOURS', default: '24', help: 'keep every automatic version younger than this; named versions are always kept', parse: integer(0) },
+  { key: 'versionKeepDailyDays', flag: '--version-keep-daily-days', env: 'VERSION_KEEP_DAILY_DAYS', default: '30', help: 'then keep one automatic version a day up to this age, and one a week beyond', parse: integer(0) },
   { key: 'maxImportBytes', flag: '--max-import-bytes', env: 'MAX_IMPORT_BYTES', default: String(5 * MiB), help: 'largest Markdown or HTML file accepted by import (413 beyond)', parse: integer(1024) },
   { key: 'clientDir', flag: '--client-dir', env: 'CLIENT_DIR', default: './dist/client', help: 'folder with the built editor (npm run build)', parse: (raw) => resolve(text(raw)) },
   { key: 'authSecret', flag: '--auth-secret', env: 'AUTH_SECRET', default: '', help: 'secret (32+ characters) that signs share links; every connection then needs a token. Unset: the relay is open to anyone who reaches it', parse: secret },

@@ -15,8 +15,11 @@ import { RedisFanout } from './fanout/redis.js'
 import type { DocStore } from './store/store.js'
 import type { VersionStore } from './store/versions.js'
 import { SqliteVersionStore } from './store/sqlite-versions.js'
+import { PostgresStore } from './store/postgres.js'
+import { PostgresVersionStore } from './store/postgres-versions.js'
 import { createDocsApi } from './api/docs.js'
 import type { History } from './versions/history.js'
+import { retention, type Retention } from './versions/retention.js'
 import { CloseCode, CloseReason } from '../shared/protocol.js'
 import { AuthError, canWrite, originAllowed, tokenFromRequest, verifyToken } from './auth.js'
 import { ConnectionsPerAddress, SendBudget } from './limits.js'
@@ -39,12 +42,12 @@ export interface Relay {
 
 /**
  * Starts a relay; `store` defaults to the configured one (PostgreSQL or
- * SQLite), and `versions` to a version store in the same SQLite file (none
- * for other stores: version routes then answer 501).
+ * SQLite), and `versions` to a version store in the same database (none for
+ * other stores: version routes then answer 501).
  */
 export async function startRelay(config: Config, log: Logger, givenStore?: DocStore, givenVersions?: VersionStore): Promise<Relay> {
   const store = givenStore ?? (await openStore(config, log))
-  const versions = givenVersions ?? (store instanceof SqliteStore ? new SqliteVersionStore(store.database) : undefined)
+  const versions = givenVersions ?? versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays))
   const fanout: Fanout = config.redisUrl
     ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
     : noFanout
@@ -181,4 +184,11 @@ function announceAccess(config: Config, log: Logger): void {
   const loopback = /^(127\.|::1$|localhost$)/.test(config.host)
   if (loopback) log.info('access control off (no AUTH_SECRET): anyone who can reach this relay can read and edit every document')
   else log.warn({ host: config.host }, `WARNING: no AUTH_SECRET and listening on ${config.host}: anyone on the network can read and edit every document. Set AUTH_SECRET.`)
+}
+
+/** Versions kept in the same database as the documents, when the store has one. */
+function versionsBeside(store: DocStore, kept: Retention): VersionStore | undefined {
+  if (store instanceof SqliteStore) return new SqliteVersionStore(store.database, kept)
+  if (store instanceof PostgresStore) return new PostgresVersionStore(store.connections, kept)
+  return undefined
 }

@@ -55,6 +55,18 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX updates_by_doc ON updates (doc, seq);`,
   `ALTER TABLE docs ADD COLUMN title TEXT NOT NULL DEFAULT ''`,
+  // Versions (server/store/postgres-versions.ts): full states, named or automatic.
+  `CREATE TABLE versions (
+     id BIGSERIAL PRIMARY KEY,
+     doc TEXT NOT NULL,
+     created_at BIGINT NOT NULL,
+     label TEXT NOT NULL DEFAULT '',
+     kind TEXT NOT NULL,
+     authors JSONB NOT NULL DEFAULT '[]',
+     title TEXT NOT NULL DEFAULT '',
+     state BYTEA NOT NULL
+   );
+   CREATE INDEX versions_by_doc ON versions (doc, id);`,
 ]
 
 /** Advisory lock key (any constant) that serialises schema migration across relays. */
@@ -151,6 +163,14 @@ export class PostgresStore implements DocStore {
     }
   }
 
+  /**
+   * The connection pool, for stores that keep their own tables in the same
+   * database (versions: server/store/postgres-versions.ts).
+   */
+  get connections(): pg.Pool {
+    return this.pool
+  }
+
   async load(name: string): Promise<Uint8Array[]> {
     this.assertOpen()
     const { rows } = await this.pool.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc = $1 ORDER BY seq', [name])
@@ -183,6 +203,8 @@ export class PostgresStore implements DocStore {
     await this.transaction(async (client) => {
       await client.query('DELETE FROM updates WHERE doc = $1', [name])
       await client.query('DELETE FROM docs WHERE name = $1', [name])
+      // A document created later under the same name must not inherit them.
+      await client.query('DELETE FROM versions WHERE doc = $1', [name])
     })
   }
 

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { NewVersion, Version, VersionInfo, VersionKind, VersionStore } from './versions.js'
+import { expired, KEEP_EVERYTHING, type Retention } from '../versions/retention.js'
 
 interface Row {
   id: number
@@ -21,7 +22,11 @@ const INFO = 'id, created_at AS createdAt, label, kind, authors, title'
 export class SqliteVersionStore implements VersionStore {
   private readonly stmts
 
-  constructor(db: Database.Database) {
+  /** Without `retention`, prune keeps everything. */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly retention: Retention = KEEP_EVERYTHING,
+  ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS versions (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -40,6 +45,8 @@ export class SqliteVersionStore implements VersionStore {
         VALUES (@doc, @createdAt, @label, @kind, @authors, @title, @state)`),
       list: db.prepare(`SELECT ${INFO} FROM versions WHERE doc = ? AND id < ? ORDER BY id DESC LIMIT ?`),
       get: db.prepare(`SELECT ${INFO}, state FROM versions WHERE doc = ? AND id = ?`),
+      prunable: db.prepare(`SELECT id, created_at AS createdAt FROM versions WHERE doc = ? AND kind = 'auto' AND label = ''`),
+      remove: db.prepare('DELETE FROM versions WHERE doc = ? AND id = ?'),
     }
   }
 
@@ -67,6 +74,14 @@ export class SqliteVersionStore implements VersionStore {
     if (!row) return null
     const state = row.state!
     return { ...toInfo(row), state: new Uint8Array(state.buffer, state.byteOffset, state.byteLength) }
+  }
+
+  async prune(doc: string, now: number): Promise<number> {
+    const drop = expired(this.stmts.prunable.all(doc) as Array<{ id: number; createdAt: number }>, now, this.retention)
+    this.db.transaction(() => {
+      for (const id of drop) this.stmts.remove.run(doc, id)
+    })()
+    return drop.length
   }
 }
 

@@ -114,9 +114,13 @@ export class SqliteStore implements DocStore {
   async delete(name: string): Promise<void> {
     this.assertOpen()
     if (this.pending) this.flush()
+    // The versions table exists once a SqliteVersionStore has opened this file.
+    const hasVersions = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'").get() !== undefined
     this.db.transaction(() => {
       this.stmts.deleteLog.run(name)
       this.stmts.deleteDoc.run(name)
+      // A document created later under the same name must not inherit them.
+      if (hasVersions) this.db.prepare('DELETE FROM versions WHERE doc = ?').run(name)
     })()
   }
 

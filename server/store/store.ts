@@ -22,7 +22,7 @@ export interface DocStore {
   setTitle(name: string, title: string): Promise<void>
   /** Every stored document, most recently updated first. */
   list(): Promise<DocInfo[]>
-  /** Removes a document and its log. */
+  /** Removes a document, its log and its versions (when the backend keeps any). */
   delete(name: string): Promise<void>
   /** Commits what is pending and releases the backend. */
   close(): Promise<void>

@@ -39,4 +39,10 @@ export interface VersionStore {
   list(doc: string, options: { limit: number; before?: number }): Promise<VersionInfo[]>
   /** One version of `doc` with its content, or null when `doc` has no such version. */
   get(doc: string, id: number): Promise<Version | null>
+  /**
+   * Removes the automatic versions of `doc` that the store's retention
+   * (server/versions/retention.ts) lets go at time `now`; resolves with how
+   * many. Named and restore versions are never removed.
+   */
+  prune(doc: string, now: number): Promise<number>
 }

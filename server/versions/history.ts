@@ -179,6 +179,11 @@ export class History extends EventEmitter {
     }
     const version = await this.options.versions.add(name, info)
     this.options.log.info({ doc: name, id: version.id, kind, label, bytes: info.state.byteLength }, 'version saved')
+    // Thinned before 'version' is emitted, so listeners see the history as kept.
+    // A failed prune costs only space; the version itself is stored.
+    if (kind === 'auto') {
+      await this.options.versions.prune(name, info.createdAt).catch((err: unknown) => this.options.log.warn({ doc: name, err }, 'could not thin old versions'))
+    }
     this.emit('version', name, version)
     return version
   }

@@ -16,6 +16,7 @@ await import('./persistence.test.js')
 await import('./relay.test.js')
 await import('./bad-input.test.js')
 await import('./save-ack.test.js')
+await import('./versions.test.js')
 
 test('the suites above stored their documents in PostgreSQL', async () => {
   const client = new pg.Client({ connectionString: postgres.url })
@@ -24,6 +25,14 @@ test('the suites above stored their documents in PostgreSQL', async () => {
   await client.end()
   const names = rows.map((r) => r.name)
   for (const name of ['restart', 'crash', 'compact', 'unload', 'slow']) assert.ok(names.includes(name), `${name} is not in PostgreSQL`)
+})
+
+test('the versions suite stored its versions in PostgreSQL', async () => {
+  const client = new pg.Client({ connectionString: postgres.url })
+  await client.connect()
+  const { rows } = await client.query<{ kind: string }>('SELECT DISTINCT kind FROM versions ORDER BY kind')
+  await client.end()
+  assert.deepEqual(rows.map((r) => r.kind), ['auto', 'named', 'restore'])
 })
 
 // Registered after the suites' own hooks, so their relays close first.

@@ -47,17 +47,17 @@ function untilRelayKnows(docName: string, id: number, name: string): Promise<voi
   return until(room.awareness, 'change', () => room.awareness.getStates().get(id)?.user?.name === name)
 }
 
-/** The next version stored for `docName` (rejects after 10 s, a safety net). */
-function nextVersion(docName: string): Promise<VersionInfo> {
+/** The next version stored for `docName` on `on` (rejects after 10 s, a safety net). */
+function nextVersion(docName: string, on: Relay = relay): Promise<VersionInfo> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no version of ${docName}`)), 10_000)
     const listener = (name: string, version: VersionInfo) => {
       if (name !== docName) return
       clearTimeout(timer)
-      relay.history!.off('version', listener)
+      on.history!.off('version', listener)
       resolve(version)
     }
-    relay.history!.on('version', listener)
+    on.history!.on('version', listener)
   })
 }
 
@@ -272,6 +272,32 @@ test('stopping the relay saves unsaved edits as a version first', async () => {
   }
 })
 
+test('old automatic versions are thinned as new ones arrive; named versions stay', async () => {
+  const own = tempDir()
+  // No grace at all: every automatic version is at once down to one a week.
+  const other = await startTestRelay(own, { versionIntervalMs: 100, versionKeepAllHours: 0, versionKeepDailyDays: 0 })
+  const name = freshDoc()
+  const client = await connectStockClient(other.port, name)
+  try {
+    let version = nextVersion(name, other)
+    write(client, ['one'])
+    const first = await version
+    const named = (await (await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/versions`, {
+      method: 'POST',
+      body: JSON.stringify({ label: 'Kept' }),
+    })).json()) as { version: VersionInfo }
+    version = nextVersion(name, other)
+    paragraphText(client, 0).insert(3, ' two')
+    const second = await version
+    const { versions } = (await (await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/versions`)).json()) as { versions: VersionInfo[] }
+    assert.deepEqual(versions.map((v) => v.id), [second.id, named.version.id], `automatic version ${first.id} should be gone`)
+  } finally {
+    client.destroy()
+    await other.close()
+    removeDir(own)
+  }
+})
+
 test('VERSION_INTERVAL_MS and MAX_IMPORT_BYTES are read, with their defaults', () => {
   const defaults = parseConfig([], {})
   assert.ok(!defaults.help)
@@ -282,6 +308,18 @@ test('VERSION_INTERVAL_MS and MAX_IMPORT_BYTES are read, with their defaults', (
   assert.equal(parsed.config.versionIntervalMs, 1000)
   assert.equal(parsed.config.maxImportBytes, 4096)
   assert.throws(() => parseConfig([], { VERSION_INTERVAL_MS: '5' }), /VERSION_INTERVAL_MS/)
+})
+
+test('VERSION_KEEP_ALL_HOURS and VERSION_KEEP_DAILY_DAYS are read, with their defaults', () => {
+  const defaults = parseConfig([], {})
+  assert.ok(!defaults.help)
+  assert.equal(defaults.config.versionKeepAllHours, 24)
+  assert.equal(defaults.config.versionKeepDailyDays, 30)
+  const parsed = parseConfig(['--version-keep-daily-days', '90'], { VERSION_KEEP_ALL_HOURS: '48' })
+  assert.ok(!parsed.help)
+  assert.equal(parsed.config.versionKeepAllHours, 48)
+  assert.equal(parsed.config.versionKeepDailyDays, 90)
+  assert.throws(() => parseConfig([], { VERSION_KEEP_DAILY_DAYS: '-1' }), /VERSION_KEEP_DAILY_DAYS/)
 })
 
 test('edits that never made it into a version (a crash) are saved before a restore replaces them', async () => {
