@@ -21,6 +21,7 @@ import pg from 'pg'
 import * as Y from 'yjs'
 import type { Logger } from 'pino'
 import type { DocInfo, DocStore } from './store.js'
+import { Batch, type StoreOp } from './batch.js'
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -30,15 +31,6 @@ export interface PostgresStoreOptions {
   maxRetryDelayMs?: number
 }
 
-type Op =
-  | { kind: 'append'; name: string; data: Uint8Array }
-  | { kind: 'compact'; name: string; data: Uint8Array }
-  | { kind: 'title'; name: string; title: string }
-
-interface Pending {
-  ops: Op[]
-  waiters: Array<{ resolve: () => void; reject: (err: Error) => void }>
-}
 
 /** Bump when the schema changes, and add the step to MIGRATIONS. */
 const MIGRATIONS: string[] = [
@@ -112,7 +104,7 @@ function mergeReadable(state: Uint8Array, rows: Uint8Array[], log: Logger, doc: 
 
 export class PostgresStore implements DocStore {
   private readonly pool: pg.Pool
-  private pending: Pending | null = null
+  private pending: Batch | null = null
   /** The batch being written, if any; the next one waits for it. */
   private flushing: Promise<void> | null = null
   private closed = false
@@ -215,18 +207,15 @@ export class PostgresStore implements DocStore {
     await this.pool.end()
   }
 
-  private enqueue(op: Op): Promise<void> {
+  private enqueue(op: StoreOp): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'))
-    return new Promise((resolve, reject) => {
-      if (!this.pending) {
-        this.pending = { ops: [], waiters: [] }
-        // Gather what arrives in this turn of the event loop, or while the
-        // previous batch is still being committed.
-        setImmediate(() => void this.flushNext())
-      }
-      this.pending.ops.push(op)
-      this.pending.waiters.push({ resolve, reject })
-    })
+    if (!this.pending) {
+      this.pending = new Batch()
+      // Gather what arrives in this turn of the event loop, or while the
+      // previous batch is still being committed.
+      setImmediate(() => void this.flushNext())
+    }
+    return this.pending.add(op)
   }
 
   /** Starts writing the pending batch unless one is in flight (it chains on). */
@@ -248,17 +237,17 @@ export class PostgresStore implements DocStore {
     }
   }
 
-  private async writeWithRetry(batch: Pending): Promise<void> {
+  private async writeWithRetry(batch: Batch): Promise<void> {
     let delay = 50
     for (let attempt = 1; ; attempt++) {
       try {
         await this.transaction((client) => this.write(client, batch.ops))
-        for (const w of batch.waiters) w.resolve()
+        batch.committed()
         if (attempt > 1) this.options.log.info({ attempt }, 'PostgreSQL is back; pending updates committed')
         return
       } catch (err) {
         if (!isUnreachable(err) || this.closed) {
-          for (const w of batch.waiters) w.reject(err as Error)
+          batch.failed(err as Error)
           return
         }
         // Retrying may write a batch twice if the first COMMIT landed but its
@@ -289,7 +278,7 @@ export class PostgresStore implements DocStore {
   }
 
   /** Writes a batch: each run of appends in one INSERT, each other operation on its own. */
-  private async write(client: pg.PoolClient, ops: Op[]): Promise<void> {
+  private async write(client: pg.PoolClient, ops: StoreOp[]): Promise<void> {
     const now = Date.now()
     for (let i = 0; i < ops.length; ) {
       const op = ops[i]!
@@ -309,7 +298,7 @@ export class PostgresStore implements DocStore {
       }
       let j = i
       while (j < ops.length && ops[j]!.kind === 'append') j++
-      const run = ops.slice(i, j) as Array<Extract<Op, { kind: 'append' }>>
+      const run = ops.slice(i, j) as Array<Extract<StoreOp, { kind: 'append' }>>
       i = j
       await client.query(
         `INSERT INTO updates (doc, data)

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DocInfo, DocStore } from './store.js'
+import { Batch, type StoreOp } from './batch.js'
 
 /** How hard a commit is made to stick. */
 export type Durability = 'process' | 'fsync'
@@ -25,19 +26,10 @@ export interface SqliteStoreOptions {
   durability: Durability
 }
 
-type Op =
-  | { kind: 'append'; name: string; data: Uint8Array }
-  | { kind: 'compact'; name: string; data: Uint8Array }
-  | { kind: 'title'; name: string; title: string }
-
-interface Pending {
-  ops: Op[]
-  waiters: Array<{ resolve: () => void; reject: (err: Error) => void }>
-}
 
 export class SqliteStore implements DocStore {
   private readonly db: Database.Database
-  private pending: Pending | null = null
+  private pending: Batch | null = null
   private closed = false
   private readonly stmts
 
@@ -131,16 +123,13 @@ export class SqliteStore implements DocStore {
     this.db.close()
   }
 
-  private enqueue(op: Op): Promise<void> {
+  private enqueue(op: StoreOp): Promise<void> {
     if (this.closed) return Promise.reject(new Error('store is closed'))
-    return new Promise((resolve, reject) => {
-      if (!this.pending) {
-        this.pending = { ops: [], waiters: [] }
-        setImmediate(() => this.flush())
-      }
-      this.pending.ops.push(op)
-      this.pending.waiters.push({ resolve, reject })
-    })
+    if (!this.pending) {
+      this.pending = new Batch()
+      setImmediate(() => this.flush())
+    }
+    return this.pending.add(op)
   }
 
   /** Writes every queued operation in one transaction, then settles them. */
@@ -174,10 +163,10 @@ export class SqliteStore implements DocStore {
         for (const [name, bytes] of grown) this.stmts.touch.run({ name, now, bytes })
       })()
     } catch (err) {
-      for (const w of batch.waiters) w.reject(err as Error)
+      batch.failed(err as Error)
       return
     }
-    for (const w of batch.waiters) w.resolve()
+    batch.committed()
   }
 
   private assertOpen(): void {
