@@ -23,6 +23,18 @@ export interface ServerOptions {
   nodeFlags?: string[]
 }
 
+/**
+ * The relay's abuse limits (per-address connections, documents in memory,
+ * per-connection rates) protect a public server; a capacity benchmark from
+ * one loopback address must not trip them, and the references have none.
+ */
+const CAPACITY_FLAGS = [
+  '--max-connections-per-ip', '1000000',
+  '--max-documents', '1000000',
+  '--max-messages-per-second', '1000000',
+  '--max-bytes-per-second', String(1024 ** 3),
+]
+
 /** Starts `target` and resolves once it listens. */
 export async function startServer(target: Target, options: ServerOptions = {}): Promise<ServerUnderTest> {
   const flags = options.nodeFlags ?? []
@@ -30,7 +42,7 @@ export async function startServer(target: Target, options: ServerOptions = {}): 
   const port = await freePort()
   const args =
     target === 'tandem'
-      ? [...flags, '--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', options.dataDir!, '--log-level', 'warn']
+      ? [...flags, '--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', options.dataDir!, '--log-level', 'warn', ...CAPACITY_FLAGS]
       : [...flags, target === 'y-websocket' ? 'bench/servers/ywebsocket.cjs' : 'bench/servers/hocuspocus.mjs']
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PORT: String(port) } })
   let gone = false
