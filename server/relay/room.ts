@@ -18,6 +18,7 @@ import {
   encodeSyncStep2,
   encodeSyncUpdate,
   encodeSaveAck,
+  encodeVersionsChanged,
   CloseCode,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
@@ -199,6 +200,7 @@ export class Room {
         )
         break
       case 'save-ack': // relay -> client only
+      case 'versions-changed':
       case 'unknown':
         break
     }
@@ -207,6 +209,16 @@ export class Room {
   /** Resolves once every update applied so far is committed (or failed). */
   settled(): Promise<void> {
     return this.committed.catch(() => undefined)
+  }
+
+  /**
+   * Tells the peers that speak Tandem's extensions (they sent
+   * SAVE_ACK_REQUEST) that version `id` was recorded; stock clients, which
+   * would not know the frame, are not told.
+   */
+  versionRecorded(id: number): void {
+    const frame = encodeVersionsChanged(id)
+    for (const peer of this.peers) if (peer.wantsSaveAcks) peer.send(frame)
   }
 
   /** Closes every peer's connection with `code`. */
