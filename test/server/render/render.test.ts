@@ -10,7 +10,7 @@ import { prosemirrorJSONToYDoc, yXmlFragmentToProseMirrorRootNode } from 'y-pros
 import { schema } from '../../../shared/schema.js'
 import { CONTENT_FRAGMENT, TITLE_TEXT } from '../../../shared/docmodel.js'
 import { readDoc } from '../../../server/render/ydoc.js'
-import { toHtml, toMarkdown, toText } from '../../../server/render/formats.js'
+import { markdownSerializer, toHtml, toMarkdown, toText } from '../../../server/render/formats.js'
 import { parseHTML } from 'linkedom'
 import { fromHtml, fromMarkdown } from '../../../server/render/parse.js'
 
@@ -150,4 +150,28 @@ test('HTML import keeps what the schema knows and drops scripts and unsafe links
   assert.equal(parsed.doc.lastChild!.type.name, 'task_list')
   assert.equal(parsed.doc.lastChild!.firstChild!.attrs.checked, true)
   assert.equal(parsed.doc.lastChild!.lastChild!.attrs.checked, true)
+})
+
+test('Markdown of a long document, written in chunks, equals one pass of the serialiser', () => {
+  const para = (text: string, breakAtEnd = false) => ({
+    type: 'paragraph',
+    content: [{ type: 'text', text }, ...(breakAtEnd ? [{ type: 'hard_break' }] : [])],
+  })
+  const list = (type: string, item: string) => ({
+    type,
+    content: [{ type: type === 'task_list' ? 'task_item' : 'list_item', content: [para(item)] }],
+  })
+  const content: unknown[] = []
+  // Every kind of neighbour at every position a chunk boundary can fall on.
+  for (let i = 0; i < 60; i++) {
+    const kind = i % 6
+    if (kind === 0) content.push(para(`p${i} *not emphasis* # not heading`))
+    if (kind === 1) content.push(list('bullet_list', `b${i}`), list('bullet_list', `b${i}'`))
+    if (kind === 2) content.push(list('ordered_list', `o${i}`), list('ordered_list', `o${i}'`), list('ordered_list', `o${i}''`))
+    if (kind === 3) content.push(para(`ends in a break ${i}`, true))
+    if (kind === 4) content.push(list('task_list', `t${i}`), list('task_list', `t${i}'`))
+    if (kind === 5) content.push({ type: 'code_block', content: [{ type: 'text', text: `code ${i}` }] }, { type: 'horizontal_rule' })
+  }
+  const doc = schema.nodeFromJSON({ type: 'doc', content })
+  assert.equal(toMarkdown(doc), markdownSerializer.serialize(doc) + '\n')
 })
