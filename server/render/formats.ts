@@ -4,7 +4,7 @@
  */
 import { DOMSerializer, type Node as PMNode } from 'prosemirror-model'
 import { MarkdownSerializer, defaultMarkdownSerializer } from 'prosemirror-markdown'
-import { parseHTML } from 'linkedom'
+import { htmlWriterDocument, markup } from './html-writer.js'
 import { schema } from '../../shared/schema.js'
 
 /** The export formats, with their media type and file extension. */
@@ -134,18 +134,16 @@ function escapeHtml(text: string): string {
 
 /**
  * A standalone HTML page holding the document. The body is written by the
- * schema's own toDOM (so it matches the editor); the title is escaped here
- * because linkedom serialises <title> text unescaped.
+ * schema's own toDOM (so it matches the editor) into a minimal string DOM
+ * (html-writer.ts); the title is escaped here.
  */
 export function toHtml(doc: PMNode, title: string): string {
-  const { document } = parseHTML('<!doctype html><html><body></body></html>')
-  const fragment = DOMSerializer.fromSchema(schema).serializeFragment(doc.content, {
-    document: document as unknown as Document,
-  })
-  document.body.append(fragment as never)
+  const fragment = htmlSerializer.serializeFragment(doc.content, { document: htmlWriterDocument as unknown as Document })
   return (
     '<!doctype html>\n<html>\n<head>\n<meta charset="utf-8">\n' +
     `<title>${escapeHtml(title || 'Untitled document')}</title>\n<style>${PRINT_CSS}</style>\n</head>\n` +
-    `<body>\n${document.body.innerHTML}\n</body>\n</html>\n`
+    `<body>\n${markup(fragment)}\n</body>\n</html>\n`
   )
 }
+
+const htmlSerializer = DOMSerializer.fromSchema(schema)

@@ -107,7 +107,7 @@ test('HTML export is a standalone page whose title and text are escaped', () => 
   assert.ok(html.includes('<h1>Plan</h1>'))
   assert.ok(html.includes('<strong>bold</strong>'))
   assert.ok(html.includes('a &lt;link&gt;</a>'))
-  assert.ok(html.includes('href="https://example.com/a?b=1&c=2"'), html)
+  assert.ok(html.includes('href="https://example.com/a?b=1&amp;c=2"'), html)
   assert.ok(html.includes('<li data-checked="true"><p>done</p></li>'))
   assert.ok(html.includes('@media print'))
 })
@@ -174,4 +174,24 @@ test('Markdown of a long document, written in chunks, equals one pass of the ser
   }
   const doc = schema.nodeFromJSON({ type: 'doc', content })
   assert.equal(toMarkdown(doc), markdownSerializer.serialize(doc) + '\n')
+})
+
+test('exported HTML escapes text and attributes and writes void elements without end tags', () => {
+  const { nodes: n, marks: m } = schema
+  const doc = n.doc.create(null, [
+    n.paragraph.create(null, [schema.text('a & b < c > d\u00a0e'), n.hard_break.create(), n.image.create({ src: 'https://i.example/x.png?a=1&b="2"', alt: 'x' })]),
+    n.horizontal_rule.create(),
+    n.paragraph.create(null, schema.text('l', [m.link.create({ href: 'https://a.example/?q=1&copy=2' })])),
+  ])
+  const html = toHtml(doc, 't')
+  const body = html.slice(html.indexOf('<body>\n') + 7, html.lastIndexOf('\n</body>'))
+  assert.equal(
+    body,
+    '<p>a &amp; b &lt; c &gt; d&#160;e<br><img src="https://i.example/x.png?a=1&amp;b=&quot;2&quot;" alt="x"></p><hr>' +
+      '<p><a href="https://a.example/?q=1&amp;copy=2" rel="noopener noreferrer nofollow">l</a></p>',
+  )
+  // A browser reads back exactly what the document holds.
+  const { document } = parseHTML(html)
+  assert.equal(document.querySelector('a')?.getAttribute('href'), 'https://a.example/?q=1&copy=2')
+  assert.equal(document.querySelector('img')?.getAttribute('src'), 'https://i.example/x.png?a=1&b="2"')
 })
