@@ -54,6 +54,8 @@ export interface RoomOptions {
   onEmpty(room: Room): void
   /** Called when the store failed; the room must be dropped from memory. */
   onFailed(room: Room): void
+  /** Called when another relay deleted the document; the room must be closed and dropped. */
+  onDeletedElsewhere?(room: Room): void
   /** Other relays serving this document (none by default). */
   fanout?: RoomFanout
 }
@@ -219,6 +221,11 @@ export class Room {
   versionRecorded(id: number): void {
     const frame = encodeVersionsChanged(id)
     for (const peer of this.peers) if (peer.wantsSaveAcks) peer.send(frame)
+  }
+
+  /** Another relay deleted this document (its fanout said so). */
+  deletedElsewhere(): void {
+    this.options.onDeletedElsewhere?.(this)
   }
 
   /** Closes every peer's connection with `code`. */

@@ -109,6 +109,8 @@ export class Rooms extends EventEmitter {
         const room = await entry.loading.catch(() => null)
         if (room) {
           this.deleted.add(room)
+          // Other relays close their clients of it too, before the rows go.
+          entry.fanout.deleted()
           room.closeAll(code)
           await room.settled()
           room.destroy()
@@ -124,6 +126,15 @@ export class Rooms extends EventEmitter {
     } finally {
       if (this.deleting.get(name) === deleting) this.deleting.delete(name)
     }
+  }
+
+  /** Another relay deleted `room`'s document: close its peers, then free it (its rows are that relay's to remove). */
+  private async dropDeleted(room: Room): Promise<void> {
+    if (this.deleted.has(room)) return
+    this.deleted.add(room)
+    room.closeAll(CloseCode.DOC_DELETED)
+    await room.settled()
+    if (this.remove(room)) this.emit('unload', room.name)
   }
 
   /** Closes every peer with `code`, waits for pending commits, frees every room. */
@@ -163,6 +174,7 @@ export class Rooms extends EventEmitter {
             this.scheduleUnload(room)
           },
           onFailed: (room) => this.remove(room),
+          onDeletedElsewhere: (room) => void this.dropDeleted(room),
           fanout,
         }),
       )
