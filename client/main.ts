@@ -104,6 +104,8 @@ function openEditor(docName: string): void {
     $('#toolbar').hidden = true
     $<HTMLInputElement>('#title').readOnly = true
     $('#file-menu').hidden = true
+    // Sharing or versioning a deleted document would only make an empty one under its name.
+    document.querySelector<HTMLElement>('.share-button')?.remove()
     history?.close()
     showDeletedBanner($('#editor-page'), access.token ? `/?token=${encodeURIComponent(access.token)}` : '/')
   })

@@ -60,6 +60,8 @@ test('deleting asks first, removes the document from the list, and tells a peer 
   // Bob is told, cannot type into it, and keeps no copy that could bring it back.
   await expect(bob.locator('#deleted-banner')).toContainText('This document was deleted')
   await expect(bob.locator('#status')).toHaveText('Deleted')
+  await expect(bob.locator('.share-button')).toHaveCount(0)
+  await expect(bob.locator('#file-menu')).toBeHidden()
   expect(await bob.evaluate(() => (window as any).tandem.view.editable)).toBe(false)
   expect(await bob.evaluate(() => (window as any).tandem.provider.shouldConnect)).toBe(false)
   await expect.poll(offlineDatabases).not.toContain(`tandem:${docName}`)
