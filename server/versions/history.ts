@@ -56,8 +56,8 @@ export const MAX_LABEL_LENGTH = 100
 export class History extends EventEmitter {
   private readonly pending = new WeakMap<Room, Pending>()
   private readonly tracked = new Set<Room>()
-  /** Documents being deleted: no version of them may be stored meanwhile. */
-  private readonly suspended = new Set<string>()
+  /** Documents being deleted (by how many deletions): no version of them may be stored meanwhile. */
+  private readonly suspended = new Map<string, number>()
   /** Versions being stored, per document, so a deletion can wait for them. */
   private readonly storing = new Map<string, Set<Promise<unknown>>>()
   /** Deletions so far, per document name: a restore that spans one gives up. */
@@ -139,7 +139,7 @@ export class History extends EventEmitter {
    * Call the returned `resume` once the deletion is over.
    */
   async suspend(name: string): Promise<() => void> {
-    this.suspended.add(name)
+    this.suspended.set(name, (this.suspended.get(name) ?? 0) + 1)
     this.deletions.set(name, (this.deletions.get(name) ?? 0) + 1)
     for (const room of this.tracked) {
       if (room.name !== name) continue
@@ -147,7 +147,14 @@ export class History extends EventEmitter {
       this.pending.delete(room)
     }
     await Promise.allSettled([...(this.storing.get(name) ?? [])])
-    return () => this.suspended.delete(name)
+    let resumed = false
+    return () => {
+      if (resumed) return
+      resumed = true
+      const left = (this.suspended.get(name) ?? 1) - 1
+      if (left > 0) this.suspended.set(name, left)
+      else this.suspended.delete(name)
+    }
   }
 
   /** Saves every document with unsaved edits (before shutting down). */

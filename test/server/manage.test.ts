@@ -214,3 +214,14 @@ test('rename and delete refuse bad requests with a reason', async () => {
   assert.equal((await relay.store.load(name)).length > 0, true)
   writer.destroy()
 })
+
+test('two deletes of one document at once: one deletes, the other deletes too or finds nothing; nothing is left', async () => {
+  const { name, writer } = await writtenDoc('Twice')
+  const statuses = (await Promise.all([del(name), del(name)])).map((r) => r.status)
+  assert.ok(statuses.includes(200) && statuses.every((s) => s === 200 || s === 404), String(statuses))
+  assert.deepEqual(await rowCounts(relay.store, name), { docs: 0, updates: 0, versions: 0 })
+  const named = await fetch(url(`/api/docs/${name}/versions`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"label":"late"}' })
+  assert.equal(named.status, 404)
+  assert.equal((await del(name)).status, 404)
+  writer.destroy()
+})
