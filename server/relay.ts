@@ -70,6 +70,8 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     maxImportBytes: config.maxImportBytes,
     log,
   })
+  // Open History panels reload when a version is recorded (VERSIONS_CHANGED).
+  docsApi.history?.on('version', (name: string, version: { id: number }) => rooms.loaded(name)?.versionRecorded(version.id))
   const perAddress = new ConnectionsPerAddress(config.maxConnectionsPerIp)
   const startedAt = Date.now()
 

@@ -18,6 +18,7 @@ import {
   encodeSyncStep2,
   encodeSyncUpdate,
   encodeSaveAck,
+  encodeVersionsChanged,
   CloseCode,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
@@ -53,6 +54,8 @@ export interface RoomOptions {
   onEmpty(room: Room): void
   /** Called when the store failed; the room must be dropped from memory. */
   onFailed(room: Room): void
+  /** Called when another relay deleted the document; the room must be closed and dropped. */
+  onDeletedElsewhere?(room: Room): void
   /** Other relays serving this document (none by default). */
   fanout?: RoomFanout
 }
@@ -199,6 +202,7 @@ export class Room {
         )
         break
       case 'save-ack': // relay -> client only
+      case 'versions-changed':
       case 'unknown':
         break
     }
@@ -207,6 +211,21 @@ export class Room {
   /** Resolves once every update applied so far is committed (or failed). */
   settled(): Promise<void> {
     return this.committed.catch(() => undefined)
+  }
+
+  /**
+   * Tells the peers that speak Tandem's extensions (they sent
+   * SAVE_ACK_REQUEST) that version `id` was recorded; stock clients, which
+   * would not know the frame, are not told.
+   */
+  versionRecorded(id: number): void {
+    const frame = encodeVersionsChanged(id)
+    for (const peer of this.peers) if (peer.wantsSaveAcks) peer.send(frame)
+  }
+
+  /** Another relay deleted this document (its fanout said so). */
+  deletedElsewhere(): void {
+    this.options.onDeletedElsewhere?.(this)
   }
 
   /** Closes every peer's connection with `code`. */
