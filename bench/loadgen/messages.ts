@@ -14,7 +14,8 @@ export interface DocPlan {
 }
 
 export type Command =
-  | { cmd: 'connect'; target: Target; port: number; docs: DocPlan[]; concurrency: number }
+  /** Client i of a document connects to `ports[i % ports.length]` (several relays serving one document). */
+  | { cmd: 'connect'; target: Target; ports: number[]; docs: DocPlan[]; concurrency: number }
   /** Every writer types once per `periodMs` from `startAt` (epoch ms) for `durationMs`, then waits up to `drainMs` for deliveries. */
   | { cmd: 'rate'; periodMs: number; startAt: number; durationMs: number; drainMs: number }
   /** Every writer keeps `window` updates in flight for `durationMs` (throughput). */

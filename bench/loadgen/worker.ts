@@ -62,7 +62,7 @@ async function connect(command: Extract<Command, { cmd: 'connect' }>): Promise<{
     for (let i = 0; i < plan.clients; i++) {
       const writer = i < plan.writers
       jobs.push(async () => {
-        const client = new LoadClient(command.target, command.port, plan.name, writer, (id) => onUpdate(doc, id))
+        const client = new LoadClient(command.target, command.ports[i % command.ports.length]!, plan.name, writer, (id) => onUpdate(doc, id))
         doc.clients.push(client)
         if (writer) doc.writers.push(client)
         await client.synced.catch(() => {

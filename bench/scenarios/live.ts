@@ -61,14 +61,29 @@ export function plans(spec: LiveSpec, prefix: string): DocPlan[] {
 export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[] = []): Promise<LiveRow> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
   const server = await startServer(target, { dataDir, nodeFlags })
+  try {
+    return await measureLive(target, [server.port], [server.pid], spec)
+  } finally {
+    await server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Runs `spec` against servers already running: client i of each document on
+ * `ports[i % ports.length]`. CPU and peak RSS are summed over `pids` (every
+ * process serving the clients).
+ */
+export async function measureLive(target: Target, ports: number[], pids: number[], spec: LiveSpec): Promise<LiveRow> {
   const pool = LoadPool.start(spec.workers)
+  const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)
   try {
     const connectStart = performance.now()
-    const { failed } = await pool.connect(target, server.port, plans(spec, `live-${Date.now().toString(36)}`))
+    const { failed } = await pool.connect(target, ports, plans(spec, `live-${Date.now().toString(36)}`))
     const connectSeconds = (performance.now() - connectStart) / 1000
     // Not measured: the first seconds of any Node server are JIT warm-up.
     await pool.run({ cmd: 'rate', periodMs: 1000 / spec.rate, startAt: performance.timeOrigin + performance.now() + 100, durationMs: spec.warmupMs, drainMs: 10_000 })
-    const cpu0 = cpuSeconds(server.pid)
+    const cpu0 = cpuOf()
     const gen0 = process.cpuUsage()
     const result = await pool.run({
       cmd: 'rate',
@@ -77,9 +92,9 @@ export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[
       durationMs: spec.durationMs,
       drainMs: 10_000,
     })
-    const cpu = cpuSeconds(server.pid) - cpu0
+    const cpu = cpuOf() - cpu0
     const gen = process.cpuUsage(gen0)
-    const rss = peakRssBytes(server.pid)
+    const rss = pids.reduce((sum, pid) => sum + peakRssBytes(pid), 0)
     await pool.disconnect()
     return {
       target,
@@ -94,7 +109,5 @@ export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[
     }
   } finally {
     await pool.stop()
-    await server.stop()
-    rmSync(dataDir, { recursive: true, force: true })
   }
 }
