@@ -208,6 +208,12 @@ export const CloseCode = {
   RATE_LIMITED: 4029,
   /** The client's address holds MAX_CONNECTIONS_PER_IP connections already. */
   TOO_MANY_CONNECTIONS: 4030,
+  /**
+   * The relay holds MAX_UNSAVED_BYTES of updates its store has not committed
+   * (PostgreSQL unreachable); the client's new edit was not taken. It keeps
+   * it and resends it on reconnecting.
+   */
+  STORE_BACKLOG: 4503,
 } as const
 
 /** Human-readable reasons sent with each close code (at most 123 bytes). */
@@ -222,4 +228,5 @@ export const CloseReason: Record<number, string> = {
   [CloseCode.TOO_MANY_DOCUMENTS]: 'relay is at its open-document limit; try again later',
   [CloseCode.RATE_LIMITED]: 'sending too fast; reconnect and slow down',
   [CloseCode.TOO_MANY_CONNECTIONS]: 'too many connections from your address',
+  [CloseCode.STORE_BACKLOG]: 'storage unavailable and too many edits wait for it; not saved, reconnect later',
 }
