@@ -35,6 +35,8 @@ export interface RunResult {
   completed: number
   /** Delivery latency of each delivery, in ms. */
   latencies: Float64Array
+  /** Per delivery in `latencies`: 1 when the reader was connected to another port (relay) than the writer. */
+  crossed: Uint8Array
 }
 
 export type Reply =

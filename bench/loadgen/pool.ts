@@ -41,9 +41,14 @@ export class LoadPool {
     const total = results.reduce((n, r) => n + r.latencies.length, 0)
     const latencies = new Float64Array(total)
     let at = 0
-    for (const r of results) latencies.set(r.latencies, (at += r.latencies.length) - r.latencies.length)
+    const crossed = new Uint8Array(total)
+    for (const r of results) {
+      latencies.set(r.latencies, at)
+      crossed.set(r.crossed, at)
+      at += r.latencies.length
+    }
     const sum = (key: 'sent' | 'expected' | 'delivered' | 'unexpected' | 'completed') => results.reduce((n, r) => n + r[key], 0)
-    return { sent: sum('sent'), expected: sum('expected'), delivered: sum('delivered'), unexpected: sum('unexpected'), completed: sum('completed'), latencies }
+    return { sent: sum('sent'), expected: sum('expected'), delivered: sum('delivered'), unexpected: sum('unexpected'), completed: sum('completed'), latencies, crossed }
   }
 
   /** Closes every client (the workers stay up for the next server). */

@@ -43,6 +43,9 @@ export interface LiveRow {
   generatorCpu: number
   connectSeconds: number
   failedClients: number
+  /** Deliveries whose reader was on the writer's server, and on another one (several servers only). */
+  sameServer: { p50: number; p99: number; max: number; n: number }
+  crossServer: { p50: number; p99: number; max: number; n: number }
 }
 
 /** The documents of `spec`, writers' phases spread evenly over one period. */
@@ -106,8 +109,16 @@ export async function measureLive(target: Target, ports: number[], pids: number[
       generatorCpu: (gen.user + gen.system) / 1e6,
       connectSeconds,
       failedClients: failed,
+      sameServer: summaryWhere(result.latencies, result.crossed, 0),
+      crossServer: summaryWhere(result.latencies, result.crossed, 1),
     }
   } finally {
     await pool.stop()
   }
+}
+
+/** Latency summary of the deliveries whose `crossed` flag is `flag`. */
+function summaryWhere(latencies: Float64Array, crossed: Uint8Array, flag: number): LiveRow['sameServer'] {
+  const picked = latencies.filter((_, i) => crossed[i] === flag)
+  return { ...latencySummary(picked), n: picked.length }
 }

@@ -117,9 +117,16 @@ export async function scaleOut(settings: Settings): Promise<Section> {
         `(5 writers and 20 readers on each), so about half the deliveries cross Redis. ${settings.warmupSeconds} s unmeasured warm-up, then ${settings.durationSeconds} s measured. ` +
         `CPU and peak RSS are summed over the relays (PostgreSQL's and Redis' own CPU is not included).\n\n` +
         table(
-          ['relays', 'p50 ms', 'p99 ms', 'max ms', 'relay CPU s', 'peak RSS MiB (sum)', 'delivered / expected', 'generator CPU s', 'failed clients'],
-          liveRows.map(([label, r]) => [label, fixed(r.p50), fixed(r.p99), fixed(r.max), fixed(r.cpu, 2), mib(r.rss), `${r.delivered} / ${r.expected}`, fixed(r.generatorCpu, 2), r.failedClients]),
+          ['relays', 'p50 ms', 'p99 ms', 'max ms', 'same-relay p50 / p99 ms', 'cross-relay p50 / p99 ms (deliveries)', 'relay CPU s', 'peak RSS MiB (sum)', 'delivered / expected', 'generator CPU s', 'failed clients'],
+          liveRows.map(([label, r]) => [
+            label, fixed(r.p50), fixed(r.p99), fixed(r.max),
+            `${fixed(r.sameServer.p50)} / ${fixed(r.sameServer.p99)}`,
+            r.crossServer.n ? `${fixed(r.crossServer.p50)} / ${fixed(r.crossServer.p99)} (${r.crossServer.n})` : 'n/a',
+            fixed(r.cpu, 2), mib(r.rss), `${r.delivered} / ${r.expected}`, fixed(r.generatorCpu, 2), r.failedClients,
+          ]),
         ) +
+        `\n\nSame-relay and cross-relay split the deliveries of the same run by whether the reader was on the writer's relay; ` +
+        `the goal compares the whole two-relay run's p99 with the one-relay run's.` +
         `\n\n**b. Durable write throughput**, scenario 4's flood against one relay: ${DOCS} documents × (1 writer + 1 reader), ${WINDOW} updates in flight per writer, ` +
         `an update counts once its reader has it (so once it was committed). ${WARMUP_MS / 1000} s warm-up, ${settings.throughputSeconds} s measured. ` +
         `SQLite at durability \`process\` survives a killed relay but not power loss; PostgreSQL as configured here flushes its WAL on every commit, so it survives both.\n\n` +
