@@ -54,8 +54,8 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
     : noFanout
   const connections = new Set<Connection>()
-  const metrics = new RelayMetrics({ connections: () => connections.size, documentsInMemory: (): number => rooms.size })
   const unsaved = new UnsavedBytes(config.maxUnsavedBytes)
+  const metrics = new RelayMetrics({ connections: () => connections.size, documentsInMemory: (): number => rooms.size, unsavedBytes: () => unsaved.bytes })
   const rooms = new Rooms({
     fanout,
     store: metrics.meterStore(store),

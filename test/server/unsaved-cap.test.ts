@@ -66,6 +66,9 @@ test('past MAX_UNSAVED_BYTES of edits waiting for PostgreSQL, new edits are refu
   await until(writer.provider, 'connection-close', () => codes.includes(CloseCode.STORE_BACKLOG))
   const held = a.unsaved.bytes
   assert.ok(held > 0 && held <= CAP, `unsaved bytes ${held} should be within the cap ${CAP}`)
+  // Operators see it too.
+  const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text()
+  assert.match(metrics, new RegExp(`^tandem_unsaved_bytes ${held}$`, 'm'))
 
   // The client keeps its edits and keeps reconnecting; each attempt resends
   // everything unsaved and is refused again, so memory stays where it was.
