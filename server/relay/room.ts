@@ -309,9 +309,11 @@ export class Room {
       () => {
         unsaved?.release(update.byteLength)
         // Durability first: only now, with the update committed, may anyone see it.
+        // Other relays first: one publish, and their clients' delivery then
+        // runs while this relay writes to its own peers.
+        this.options.fanout?.update(update)
         const frame = encodeSyncUpdate(update)
         for (const peer of this.peers) if (peer !== origin) peer.send(frame)
-        this.options.fanout?.update(update)
         this.compactIfDue()
       },
       (err: Error) => {
