@@ -21,7 +21,7 @@ export interface ServerOptions {
   dataDir?: string
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[]
-  /** Extra environment, e.g. a Tandem setting such as VERSION_INTERVAL_MS. */
+  /** Extra environment: a Tandem setting such as VERSION_INTERVAL_MS, or DATABASE_URL and REDIS_URL. */
   env?: Record<string, string>
 }
 

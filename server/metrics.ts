@@ -12,6 +12,8 @@ import { MessageType, SyncType } from '../shared/protocol.js'
 export interface MetricSources {
   connections(): number
   documentsInMemory(): number
+  /** Bytes of accepted updates the store has not committed yet. */
+  unsavedBytes?(): number
 }
 
 /** True for a SYNC STEP2 or UPDATE frame: one that carries a document update. */
@@ -34,6 +36,7 @@ export class RelayMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })
     new Gauge({ name: 'tandem_connections', help: 'Open WebSocket connections', registers, collect() { this.set(sources.connections()) } })
     new Gauge({ name: 'tandem_documents_in_memory', help: 'Documents loaded (or loading) in memory', registers, collect() { this.set(sources.documentsInMemory()) } })
+    new Gauge({ name: 'tandem_unsaved_bytes', help: 'Bytes of accepted updates waiting for the store to commit them (capped by MAX_UNSAVED_BYTES)', registers, collect() { this.set(sources.unsavedBytes?.() ?? 0) } })
     this.updatesReceived = new Counter({ name: 'tandem_updates_received_total', help: 'Document updates (sync step 2 and update frames) received from clients', registers })
     this.updatesRelayed = new Counter({ name: 'tandem_updates_relayed_total', help: 'Document updates sent to clients', registers })
     this.bytesIn = new Counter({ name: 'tandem_bytes_received_total', help: 'WebSocket payload bytes received', registers })

@@ -230,6 +230,12 @@ export const CloseCode = {
    * stock y-websocket provider does not reconnect (and re-upload its copy).
    */
   DOC_DELETED: 4404,
+  /**
+   * The relay holds MAX_UNSAVED_BYTES of updates its store has not committed
+   * (PostgreSQL unreachable); the client's new edit was not taken. It keeps
+   * it and resends it on reconnecting.
+   */
+  STORE_BACKLOG: 4503,
 } as const
 
 /** Human-readable reasons sent with each close code (at most 123 bytes). */
@@ -245,4 +251,5 @@ export const CloseReason: Record<number, string> = {
   [CloseCode.RATE_LIMITED]: 'sending too fast; reconnect and slow down',
   [CloseCode.TOO_MANY_CONNECTIONS]: 'too many connections from your address',
   [CloseCode.DOC_DELETED]: 'document deleted',
+  [CloseCode.STORE_BACKLOG]: 'storage unavailable and too many edits wait for it; not saved, reconnect later',
 }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino'
 import { Room, type Peer } from './room.js'
 import type { DocStore } from '../store/store.js'
 import { noFanout, type Fanout, type RoomFanout } from './fanout.js'
-import { Refusal } from '../limits.js'
+import { Refusal, type UnsavedBytes } from '../limits.js'
 import { CloseCode } from '../../shared/protocol.js'
 
 export interface RoomsOptions {
@@ -21,6 +21,8 @@ export interface RoomsOptions {
   maxDocBytes: number
   /** Other relays serving the same documents (none by default). */
   fanout?: Fanout
+  /** Updates awaiting a commit, across every room; new content past its cap is refused. */
+  unsaved?: UnsavedBytes
 }
 
 interface Entry {
@@ -166,6 +168,7 @@ export class Rooms extends EventEmitter {
           compactAfterUpdates: this.options.compactAfterUpdates,
           compactAfterBytes: this.options.compactAfterBytes,
           maxDocBytes: this.options.maxDocBytes,
+          unsaved: this.options.unsaved,
           log: this.options.log,
           onEmpty: (room) => {
             // A deleted document's last peer leaving is no reason to save it.
