@@ -204,7 +204,9 @@ function presenceFrame(name: string): { id: number; frame: Uint8Array } {
   const doc = new Y.Doc()
   const awareness = new awarenessProtocol.Awareness(doc)
   awareness.setLocalState({ user: { name } })
-  return { id: doc.clientID, frame: encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID])) }
+  const frame = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]))
+  awareness.destroy()
+  return { id: doc.clientID, frame }
 }
 
 test('an idle session expires and its presence leaves the room; DELETE removes it at once', async () => {
