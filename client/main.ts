@@ -17,7 +17,8 @@ import * as cmd from './editor/commands.js'
 import { SaveTracker } from './sync/save-tracker.js'
 import { ackingWebSocket, SAVE_ACK } from './sync/acking-socket.js'
 import { toolbarPlugin } from './ui/toolbar.js'
-import { bindConnectionStatus, bindSaveStatus } from './ui/status.js'
+import { bindConnectionStatus, bindSaveStatus, TransportState } from './ui/status.js'
+import { fallbackWebSocket } from './sync/fallback-socket.js'
 import { bindFacepile } from './ui/presence.js'
 import { bindTitle } from './ui/title.js'
 import { hasLocalUser, localUser, saveUser } from './ui/user.js'
@@ -56,8 +57,10 @@ function openEditor(docName: string): void {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
   // A share link carries ?token=; the provider sends it on every (re)connect.
   const access = readAccess(location.search)
+  // WebSocket when it gets through, else the same frames over HTTP (client/sync/fallback-socket.ts).
+  const transport = new TransportState()
   const provider = new WebsocketProvider(wsUrl, docName, ydoc, {
-    WebSocketPolyfill: ackingWebSocket(tracker),
+    WebSocketPolyfill: ackingWebSocket(tracker, fallbackWebSocket({ onTransport: transport.set })),
     params: access.token ? { token: access.token } : {},
   })
   provider.messageHandlers[SAVE_ACK] = (_encoder, decoder) => tracker.acknowledged(decoding.readVarUint(decoder))
@@ -127,7 +130,7 @@ function openEditor(docName: string): void {
   }
   showAccessBanner($('#editor-page'), access)
   mountShare($('.topbar'), docName, access)
-  bindConnectionStatus($('#status'), provider)
+  bindConnectionStatus($('#status'), provider, transport)
   bindSaveStatus($('#save-status'), tracker)
   bindFacepile($('#facepile'), provider.awareness, rename)
   // Versions, export and import (server/api/docs.ts).
