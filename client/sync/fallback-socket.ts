@@ -208,6 +208,7 @@ export class FallbackSocket extends EventTarget {
     const giveUp = (reason: string) => {
       this.clearTimer()
       detach(ws)
+      if (ws.readyState === CONNECTING || ws.readyState === OPEN) ws.close()
       this.ws = null
       if (this.readyState !== CONNECTING) return this.finish(1006, reason)
       this.pendingReason = reason
