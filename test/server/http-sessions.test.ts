@@ -267,3 +267,29 @@ test('the per-address limit counts HTTP sessions together with sockets', async (
   assert.equal((await fetch(session.base, { method: 'DELETE' })).status, 204)
   await openSession(relay.port, 'limited')
 })
+
+test('a session that does not read is closed as a slow consumer (4008), and one that sends too fast as a socket would be (4029)', async () => {
+  const relay = await relayWith({ maxBufferedBytes: 2048, maxMessagesPerSecond: 1 })
+  const writer = await stockClient(relay.port, 'slow')
+  const sleeper = await openSession(relay.port, 'slow')
+  // Unacknowledged frames count as buffered: the session never polls while the writer writes.
+  writer.text.insert(0, 'x'.repeat(4096))
+  let last = 0
+  for (;;) {
+    const polled = await poll(sleeper, last, true)
+    if (polled.status === 200 && 'batch' in polled) {
+      last = polled.batch.firstSeq + polled.batch.frames.length - 1
+      continue
+    }
+    assert.equal(polled.status, 410)
+    assert.equal((polled as { body: Record<string, unknown> }).body.code, CloseCode.SLOW_CONSUMER)
+    break
+  }
+
+  const flooder = await openSession(relay.port, 'slow')
+  await joined(flooder)
+  const flood = Array.from({ length: 20 }, (_, i) => insertFrame(`f${i}`))
+  const answer = await postFrames(flooder, 1, flood)
+  assert.equal(answer.status, 400)
+  assert.equal(answer.body.code, CloseCode.RATE_LIMITED)
+})
