@@ -129,6 +129,8 @@ export class FallbackSocket extends EventTarget {
   private timer: ReturnType<typeof setTimeout> | null = null
   /** Why the previous transport was given up, shown once a fallback settles. */
   private pendingReason: string | null = null
+  /** Transports this connection found blocked, remembered once a fallback works (not when the relay is simply down). */
+  private blocked: TransportKind[] | null = null
   // HTTP session state.
   private sessionUrl: string | null = null
   private idleTimeoutMs = 30_000
@@ -212,7 +214,7 @@ export class FallbackSocket extends EventTarget {
       this.ws = null
       if (this.readyState !== CONNECTING) return this.finish(1006, reason)
       this.pendingReason = reason
-      this.remember(['websocket'], reason)
+      this.blocked = ['websocket']
       void this.startHttp('streaming')
     }
     this.timer = setTimeout(() => giveUp(SOCKET_SILENT), this.settings.firstFrameTimeoutMs)
@@ -273,7 +275,7 @@ export class FallbackSocket extends EventTarget {
         this.timer = null
         if (this.readyState !== CONNECTING || this.done) return
         this.pendingReason = STREAM_BUFFERED
-        this.remember(['websocket', 'streaming'], STREAM_BUFFERED)
+        this.blocked = ['websocket', 'streaming']
         this.stopReading()
         void this.poll()
       }, this.settings.firstFrameTimeoutMs)
@@ -457,6 +459,7 @@ export class FallbackSocket extends EventTarget {
     this.transport = kind
     this.fallbackReason = kind === 'websocket' ? null : (this.pendingReason ?? (this.settings.force ? `forced to ${kind}` : null))
     if (kind === 'websocket' && !this.settings.force) this.settings.memory.skip = []
+    else if (this.blocked && this.pendingReason) this.remember(this.blocked, this.pendingReason)
     this.readyState = OPEN
     const info: TransportInfo = { transport: kind, reason: this.fallbackReason }
     this.settings.onTransport?.(info)

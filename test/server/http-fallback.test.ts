@@ -144,6 +144,23 @@ test('after a fallback, later connections skip WebSocket for a while, then use i
   await until(eager.doc, 'update', () => eager.text.toString() === 'both ways')
 })
 
+test('a relay that is down is not mistaken for a proxy that blocks WebSockets', async () => {
+  const dir = tempDir()
+  let relay = await startTestRelay(dir)
+  const port = relay.port
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  const c = await client(port, 'down', fallback())
+  assert.equal((c.provider.ws as unknown as { transport: string }).transport, 'websocket')
+  await relay.close()
+  await until(c.provider, 'status', () => !c.provider.wsconnected)
+  // Let a few reconnects fail (both WebSocket and HTTP) before the relay is back.
+  let failures = 0
+  await until(c.provider, 'connection-close', () => ++failures >= 3)
+  relay = await startTestRelay(dir, { port })
+  await until(c.provider, 'sync', () => c.provider.synced)
+  assert.equal((c.provider.ws as unknown as { transport: string }).transport, 'websocket')
+})
+
 test('a dropped stream and lost upload answers resume in the same session: nothing lost, nothing repeated', async () => {
   const dir = tempDir()
   const relay = await startTestRelay(dir)
