@@ -17,7 +17,7 @@
  * would after any dropped socket.
  */
 import { decodeFrameBatch, encodeFrameBatch } from '../../shared/frame-batch.js'
-import { fromBase64 } from 'lib0/buffer'
+import { EventStreamReader } from '../../shared/event-stream.js'
 
 /** How frames travel: a real WebSocket, an SSE stream, or long polls. */
 export type TransportKind = 'websocket' | 'streaming' | 'polling'
@@ -311,37 +311,20 @@ export class FallbackSocket extends EventTarget {
   private async readEvents(res: Response, reader: AbortController): Promise<boolean> {
     const body = res.body!.getReader()
     const decoder = new TextDecoder()
-    let buffered = ''
+    const events = new EventStreamReader()
     let heard = false
     for (;;) {
       const { done, value } = await body.read()
       if (done || reader.signal.aborted) return heard
       heard = true
       this.lastHeard = Date.now()
-      buffered += decoder.decode(value, { stream: true })
-      let end
-      while ((end = buffered.indexOf('\n\n')) !== -1) {
-        const block = buffered.slice(0, end)
-        buffered = buffered.slice(end + 2)
-        let id = 0
-        let event = 'message'
-        let data = ''
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) continue
-          const colon = line.indexOf(':')
-          const field = colon === -1 ? line : line.slice(0, colon)
-          const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '')
-          if (field === 'id') id = Number(value)
-          else if (field === 'event') event = value
-          else if (field === 'data') data += value
-        }
+      for (const event of events.push(decoder.decode(value, { stream: true }))) {
         if (reader.signal.aborted) return true
-        if (event === 'close') {
-          const closing = JSON.parse(data) as { code: number; reason: string }
-          this.finish(closing.code, closing.reason)
+        if (event.kind === 'close') {
+          this.finish(event.code, event.reason)
           return true
         }
-        if (id > 0 && data) this.deliver(id, fromBase64(data))
+        this.deliver(event.seq, event.frame)
       }
     }
   }

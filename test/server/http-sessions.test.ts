@@ -19,6 +19,7 @@ import {
 } from '../../shared/protocol.js'
 import { mintToken } from '../../server/auth.js'
 import type { Relay } from '../../server/relay.js'
+import type { StreamEvent } from '../../shared/event-stream.js'
 import type { Config } from '../../server/config.js'
 
 const cleanups: Array<() => unknown> = []
@@ -153,9 +154,11 @@ test('a dropped stream resumed with after= neither loses nor repeats a frame', a
   const session = await openSession(relay.port, 'resume')
   const reader = new Y.Doc()
   const seen: number[] = []
-  const apply = (id: number, data: string) => {
-    seen.push(id)
-    const message = decodeMessage(new Uint8Array(Buffer.from(data, 'base64')))
+  const apply = (event: StreamEvent) => {
+    assert.equal(event.kind, 'frame')
+    if (event.kind !== 'frame') return
+    seen.push(event.seq)
+    const message = decodeMessage(event.frame)
     if (message.kind === 'sync-update' || message.kind === 'sync-step2') Y.applyUpdate(reader, message.update)
   }
 
@@ -164,8 +167,8 @@ test('a dropped stream resumed with after= neither loses nor repeats a frame', a
   writer.text.insert(0, 'one;')
   let lastRead = 0
   for await (const event of first.events) {
-    apply(event.id!, event.data)
-    lastRead = event.id!
+    apply(event)
+    lastRead = seen.at(-1)!
     if (reader.getText('t').toString() === 'one;') break
   }
   // More frames are written into the stream that is about to drop unread...
@@ -177,7 +180,7 @@ test('a dropped stream resumed with after= neither loses nor repeats a frame', a
 
   const second = await openStream(session, lastRead)
   for await (const event of second.events) {
-    apply(event.id!, event.data)
+    apply(event)
     if (reader.getText('t').toString() === expected) break
   }
   second.abort()
