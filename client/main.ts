@@ -18,8 +18,9 @@ import { SaveTracker } from './sync/save-tracker.js'
 import { ackingWebSocket, SAVE_ACK, VERSIONS_CHANGED } from './sync/acking-socket.js'
 import { CloseCode } from '../shared/protocol.js'
 import { toolbarPlugin } from './ui/toolbar.js'
-import { bindConnectionStatus, bindSaveStatus, showDeletedStatus } from './ui/status.js'
+import { bindConnectionStatus, bindSaveStatus, showDeletedStatus, TransportState } from './ui/status.js'
 import { showDeletedBanner } from './ui/deleted.js'
+import { fallbackWebSocket } from './sync/fallback-socket.js'
 import { bindFacepile } from './ui/presence.js'
 import { bindTitle } from './ui/title.js'
 import { hasLocalUser, localUser, saveUser } from './ui/user.js'
@@ -58,8 +59,10 @@ function openEditor(docName: string): void {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`
   // A share link carries ?token=; the provider sends it on every (re)connect.
   const access = readAccess(location.search)
+  // WebSocket when it gets through, else the same frames over HTTP (client/sync/fallback-socket.ts).
+  const transport = new TransportState()
   const provider = new WebsocketProvider(wsUrl, docName, ydoc, {
-    WebSocketPolyfill: ackingWebSocket(tracker),
+    WebSocketPolyfill: ackingWebSocket(tracker, fallbackWebSocket({ onTransport: transport.set })),
     params: access.token ? { token: access.token } : {},
   })
   provider.messageHandlers[SAVE_ACK] = (_encoder, decoder) => tracker.acknowledged(decoding.readVarUint(decoder))
@@ -153,7 +156,7 @@ function openEditor(docName: string): void {
   }
   showAccessBanner($('#editor-page'), access)
   mountShare($('.topbar'), docName, access)
-  bindConnectionStatus($('#status'), provider)
+  bindConnectionStatus($('#status'), provider, transport)
   const stopSaveStatus = bindSaveStatus($('#save-status'), tracker)
   bindFacepile($('#facepile'), provider.awareness, rename)
   // Versions, export and import (server/api/docs.ts).

@@ -47,6 +47,10 @@ export interface Config {
   versionKeepDailyDays: number
   /** Largest document import accepted. */
   maxImportBytes: number
+  /** An HTTP fallback session with no open stream or poll and no upload for this long is closed. */
+  httpIdleTimeoutMs: number
+  /** How long a long poll waits for a frame before answering with none. */
+  httpPollTimeoutMs: number
 }
 
 /** A configuration problem, reported to the user as is. */
@@ -117,12 +121,14 @@ const OPTIONS: Option[] = [
   { key: 'versionKeepAllHours', flag: '--version-keep-all-hours', env: 'VERSION_KEEP_ALL_HOURS', default: '24', help: 'keep every automatic version younger than this; named versions are always kept', parse: integer(0) },
   { key: 'versionKeepDailyDays', flag: '--version-keep-daily-days', env: 'VERSION_KEEP_DAILY_DAYS', default: '30', help: 'then keep one automatic version a day up to this age, and one a week beyond', parse: integer(0) },
   { key: 'maxImportBytes', flag: '--max-import-bytes', env: 'MAX_IMPORT_BYTES', default: String(5 * MiB), help: 'largest Markdown or HTML file accepted by import (413 beyond)', parse: integer(1024) },
+  { key: 'httpIdleTimeoutMs', flag: '--http-idle-timeout-ms', env: 'HTTP_IDLE_TIMEOUT_MS', default: '30000', help: 'HTTP fallback: a session with no open stream or poll and no upload for this long leaves its document', parse: integer(100) },
+  { key: 'httpPollTimeoutMs', flag: '--http-poll-timeout-ms', env: 'HTTP_POLL_TIMEOUT_MS', default: '25000', help: 'HTTP fallback: how long a long poll waits for a frame before answering with none', parse: integer(100) },
   { key: 'clientDir', flag: '--client-dir', env: 'CLIENT_DIR', default: './dist/client', help: 'folder with the built editor (npm run build)', parse: (raw) => resolve(text(raw)) },
   { key: 'authSecret', flag: '--auth-secret', env: 'AUTH_SECRET', default: '', help: 'secret (32+ characters) that signs share links; every connection then needs a token. Unset: the relay is open to anyone who reaches it', parse: secret },
   { key: 'allowedOrigins', flag: '--allowed-origins', env: 'ALLOWED_ORIGINS', default: '', help: 'comma-separated origins (https://docs.example.com) allowed to open WebSockets; empty allows any', parse: list },
   { key: 'metrics', flag: '--metrics', env: 'METRICS', default: 'auto', help: 'GET /metrics: "open", "token" (needs a token for doc "*"), "off"; "auto" is "token" with AUTH_SECRET, else "open"', parse: oneOf('auto', 'open', 'token', 'off') },
   { key: 'maxDocuments', flag: '--max-documents', env: 'MAX_DOCUMENTS', default: '1000', help: 'documents held in memory at once; a connection to one more is closed (4013)', parse: integer(1) },
-  { key: 'maxConnectionsPerIp', flag: '--max-connections-per-ip', env: 'MAX_CONNECTIONS_PER_IP', default: '50', help: 'open WebSockets per client address; more are closed (4030)', parse: integer(1) },
+  { key: 'maxConnectionsPerIp', flag: '--max-connections-per-ip', env: 'MAX_CONNECTIONS_PER_IP', default: '50', help: 'open WebSockets and HTTP fallback sessions per client address; more are refused (4030, or 429 for a session)', parse: integer(1) },
   { key: 'maxMessagesPerSecond', flag: '--max-messages-per-second', env: 'MAX_MESSAGES_PER_SECOND', default: '100', help: 'sustained frames per second per connection, with 10 s of burst; faster senders are closed (4029)', parse: integer(1) },
   { key: 'maxBytesPerSecond', flag: '--max-bytes-per-second', env: 'MAX_BYTES_PER_SECOND', default: String(1 * MiB), help: 'sustained bytes per second per connection, with 10 s of burst (at least one largest message); faster senders are closed (4029)', parse: integer(1024) },
   { key: 'maxDocBytes', flag: '--max-doc-bytes', env: 'MAX_DOC_BYTES', default: String(32 * MiB), help: 'largest a document may grow; an update past it is not stored and its sender is closed (4009)', parse: integer(1024) },

@@ -1,6 +1,7 @@
 /**
- * HTTP routes: the editor app, /healthz, and WebSocket upgrades at
- * /ws/<docName>. Every refusal carries a status and a reason.
+ * HTTP routes: the editor app, /healthz, WebSocket upgrades at
+ * /ws/<docName>, and the HTTP fallback at /http/<docName>/... Every refusal
+ * carries a status and a reason.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -24,6 +25,8 @@ export interface HttpOptions {
   api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>
   /** A WebSocket for a valid document name was accepted. */
   onSocket(ws: WebSocket, docName: string, req: IncomingMessage, admission: Admitted): void
+  /** Answers /http/* (the HTTP fallback transport, server/transport/http-sessions.ts). */
+  httpSessions(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>
 }
 
 /** An admitted upgrade: what the peer may do. */
@@ -54,6 +57,13 @@ export function createHttpServer(options: HttpOptions): Server {
     const path = rawPath(req)
     if (path.startsWith('/api/') || path === '/metrics') {
       options.api(req, res, path).catch((err: Error) => {
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
+        else res.destroy(err)
+      })
+      return
+    }
+    if (path.startsWith('/http/')) {
+      options.httpSessions(req, res, path).catch((err: Error) => {
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
         else res.destroy(err)
       })

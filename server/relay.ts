@@ -5,9 +5,13 @@
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
-import { createHttpServer } from './http.js'
+import { createHttpServer, type Admission, type Admitted } from './http.js'
+import type { IncomingMessage } from 'node:http'
 import { Rooms } from './relay/rooms.js'
-import { Connection } from './relay/connection.js'
+import { Connection, type Transport } from './relay/connection.js'
+import { WebSocketTransport } from './transport/websocket.js'
+import { HttpSession } from './transport/http-session.js'
+import { HttpSessions } from './transport/http-sessions.js'
 import { openStore } from './store/open.js'
 import { SqliteStore } from './store/sqlite.js'
 import { noFanout, type Fanout } from './relay/fanout.js'
@@ -77,7 +81,35 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
   // Open History panels reload when a version is recorded (VERSIONS_CHANGED).
   docsApi.history?.on('version', (name: string, version: { id: number }) => rooms.loaded(name)?.versionRecorded(version.id))
   const perAddress = new ConnectionsPerAddress(config.maxConnectionsPerIp)
+  const httpSessions = new HttpSessions({
+    admit: (req, docName) => admit(req, docName),
+    connect: (session, docName, ip, admission) => connect(session, docName, ip, admission),
+    idleTimeoutMs: config.httpIdleTimeoutMs,
+    pollTimeoutMs: config.httpPollTimeoutMs,
+    maxMessageBytes: config.maxMessageBytes,
+    log,
+  })
   const startedAt = Date.now()
+
+  /** Decides whether a WebSocket upgrade or an HTTP session may open, and whether it may write. */
+  async function admit(req: IncomingMessage, docName: string): Promise<Admission> {
+    const ip = req.socket.remoteAddress
+    if (!originAllowed(req, config.allowedOrigins)) {
+      log.warn({ doc: docName, ip, origin: req.headers.origin }, 'upgrade refused: origin not allowed')
+      metrics.refused(403)
+      return { ok: false, status: 403, reason: 'origin not allowed (ALLOWED_ORIGINS)' }
+    }
+    if (!config.authSecret) return { ok: true, canWrite: true }
+    try {
+      const grant = await verifyToken(config.authSecret, tokenFromRequest(req), docName)
+      return { ok: true, canWrite: canWrite(grant.role) }
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err
+      log.warn({ doc: docName, ip, status: err.status, reason: err.message }, 'upgrade refused')
+      metrics.refused(err.status)
+      return { ok: false, status: err.status, reason: err.message }
+    }
+  }
 
   const server = createHttpServer({
     clientDir: config.clientDir,
@@ -94,54 +126,47 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
       listDocs: () => store.list(),
       docs: docsApi.handle,
     }),
-    admit: async (req, docName) => {
-      const ip = req.socket.remoteAddress
-      if (!originAllowed(req, config.allowedOrigins)) {
-        log.warn({ doc: docName, ip, origin: req.headers.origin }, 'upgrade refused: origin not allowed')
-        metrics.refused(403)
-        return { ok: false, status: 403, reason: 'origin not allowed (ALLOWED_ORIGINS)' }
-      }
-      if (!config.authSecret) return { ok: true, canWrite: true }
-      try {
-        const grant = await verifyToken(config.authSecret, tokenFromRequest(req), docName)
-        return { ok: true, canWrite: canWrite(grant.role) }
-      } catch (err) {
-        if (!(err instanceof AuthError)) throw err
-        log.warn({ doc: docName, ip, status: err.status, reason: err.message }, 'upgrade refused')
-        metrics.refused(err.status)
-        return { ok: false, status: err.status, reason: err.message }
-      }
-    },
+    admit,
     onSocket: (ws, docName, req, admission) => {
-      const ip = req.socket.remoteAddress ?? 'unknown'
-      // Limits that need an open socket to say why: refuse with a close code, load nothing.
-      const refusal = !perAddress.acquire(ip)
-        ? CloseCode.TOO_MANY_CONNECTIONS
-        : !rooms.has(docName) && rooms.size >= config.maxDocuments
-          ? CloseCode.TOO_MANY_DOCUMENTS
-          : null
-      if (refusal !== null) {
-        if (refusal !== CloseCode.TOO_MANY_CONNECTIONS) perAddress.release(ip)
-        log.warn({ doc: docName, ip, code: refusal }, 'connection refused: limit reached')
-        metrics.refused(refusal)
-        ws.close(refusal, CloseReason[refusal])
-        return
-      }
-      const connection = new Connection(ws, docName, rooms, {
-        maxBufferedBytes: config.maxBufferedBytes,
-        canWrite: admission.canWrite,
-        budget: new SendBudget(config),
-        observer: metrics.observer,
-        log,
-      })
-      connections.add(connection)
-      ws.on('close', () => {
+      const transport = new WebSocketTransport(ws)
+      const connected = connect(transport, docName, req.socket.remoteAddress ?? 'unknown', admission)
+      if (typeof connected === 'number') ws.close(connected, CloseReason[connected])
+      else transport.bind(connected, log)
+    },
+    httpSessions: (req, res, path) => httpSessions.handle(req, res, path),
+  })
+
+  /**
+   * Joins a newly admitted peer, whatever its transport, to its room; or
+   * refuses it with a close code when a limit is reached, loading nothing.
+   */
+  function connect(transport: Transport, docName: string, ip: string, admission: Admitted): Connection | number {
+    const refusal = !perAddress.acquire(ip)
+      ? CloseCode.TOO_MANY_CONNECTIONS
+      : !rooms.has(docName) && rooms.size >= config.maxDocuments
+        ? CloseCode.TOO_MANY_DOCUMENTS
+        : null
+    if (refusal !== null) {
+      if (refusal !== CloseCode.TOO_MANY_CONNECTIONS) perAddress.release(ip)
+      log.warn({ doc: docName, ip, code: refusal }, 'connection refused: limit reached')
+      metrics.refused(refusal)
+      return refusal
+    }
+    const connection: Connection = new Connection(transport, docName, rooms, {
+      maxBufferedBytes: config.maxBufferedBytes,
+      canWrite: admission.canWrite,
+      budget: new SendBudget(config),
+      observer: metrics.observer,
+      onClosed: () => {
         connections.delete(connection)
         perAddress.release(ip)
-      })
-      log.info({ doc: docName, ip, canWrite: admission.canWrite, connections: connections.size }, 'connection opened')
-    },
-  })
+      },
+      log,
+    })
+    connections.add(connection)
+    log.info({ doc: docName, ip, canWrite: admission.canWrite, transport: transport instanceof HttpSession ? 'http' : 'websocket', connections: connections.size }, 'connection opened')
+    return connection
+  }
 
   const heartbeat = setInterval(() => {
     for (const connection of connections) connection.heartbeat()
@@ -174,6 +199,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
         // Unsaved edits become a version while the documents are still in memory.
         await docsApi.close()
         await rooms.closeAll(CloseCode.GOING_AWAY)
+        httpSessions.closeAll()
         server.closeAllConnections()
         await stopped
         await fanout.close()

@@ -6,9 +6,12 @@
 import { encodeSaveAckRequest, isUpdateFrame, MessageType, SyncType } from '../../shared/protocol.js'
 import type { SaveTracker } from './save-tracker.js'
 
-/** A WebSocket class bound to `tracker`. */
-export function ackingWebSocket(tracker: SaveTracker): typeof WebSocket {
-  return class AckingWebSocket extends WebSocket {
+/**
+ * A WebSocket class bound to `tracker`, built on `Base` (the browser's
+ * WebSocket, or any class with its interface such as fallbackWebSocket()).
+ */
+export function ackingWebSocket(tracker: SaveTracker, Base: typeof WebSocket = WebSocket): typeof WebSocket {
+  return class AckingWebSocket extends Base {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols)
       this.addEventListener('open', () => {

@@ -1,8 +1,12 @@
 /**
- * One client socket: frames in -> its room, frames out with a cap on what may
- * wait in the outgoing buffer, and liveness by ping/pong.
+ * One client connection, whatever carries it (a WebSocket, or an HTTP
+ * session: server/transport/): frames in -> its room, frames out with a cap
+ * on what may wait unsent, refusals with close codes, and liveness.
+ *
+ * The transport only moves bytes; everything the relay promises about a peer
+ * (queueing while the room loads, the send budget, the slow-consumer cap,
+ * close codes, metrics) lives here once.
  */
-import type { WebSocket, RawData } from 'ws'
 import type { Logger } from 'pino'
 import { CloseCode, CloseReason } from '../../shared/protocol.js'
 import type { Peer, Room } from './room.js'
@@ -12,12 +16,14 @@ import { Refusal, type SendBudget } from '../limits.js'
 export interface ConnectionOptions {
   /** A peer whose unsent bytes pass this is disconnected. */
   maxBufferedBytes: number
-  /** False for a read-only peer (decided at the upgrade from its token). */
+  /** False for a read-only peer (decided at admission from its token). */
   canWrite: boolean
   /** What this peer may send per second; a breach closes it. */
   budget: SendBudget
   /** Told about every frame in and out and every close the relay initiates (metrics). */
   observer?: ConnectionObserver
+  /** Called once when the connection has ended, however it ended. */
+  onClosed?: () => void
   log: Logger
 }
 
@@ -28,8 +34,21 @@ export interface ConnectionObserver {
   closedByRelay(code: number): void
 }
 
-/** How long a closing socket may take to say goodbye before it is cut. */
-const CLOSE_TIMEOUT_MS = 5_000
+/**
+ * What carries a connection's frames. The transport calls back into the
+ * Connection (`receive`, `pong`, `ended`) when the peer speaks or leaves.
+ */
+export interface Transport {
+  /** Bytes handed to `send` that have not left this process yet. */
+  readonly bufferedAmount: number
+  send(frame: Uint8Array): void
+  /** Says goodbye with `code`; `ended` follows once the peer is gone. */
+  close(code: number, reason: string): void
+  /** Cuts the peer off at once, without a goodbye. */
+  terminate(): void
+  /** Asks the peer to prove it is alive; an answer calls `Connection.pong`. */
+  ping(): void
+}
 
 export class Connection implements Peer {
   readonly awarenessIds = new Set<number>()
@@ -41,25 +60,15 @@ export class Connection implements Peer {
   private queued: Uint8Array[] | null = []
   private alive = true
   private closing = false
+  private ended_ = false
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly transport: Transport,
     readonly docName: string,
     rooms: Rooms,
     private readonly options: ConnectionOptions,
   ) {
     this.canWrite = options.canWrite
-    ws.on('message', this.onMessage)
-    ws.on('pong', () => {
-      this.alive = true
-    })
-    ws.on('close', (code: number) => {
-      this.closing = true
-      this.room?.leave(this)
-      this.options.log.info({ doc: docName, code }, 'connection closed')
-    })
-    ws.on('error', (err) => this.options.log.warn({ doc: docName, err }, 'connection error'))
-
     rooms.join(docName, this).then(
       (room) => {
         if (this.closing) {
@@ -76,14 +85,19 @@ export class Connection implements Peer {
     )
   }
 
+  /** True once the relay or the peer began closing; nothing more is sent or handled. */
+  get isClosing(): boolean {
+    return this.closing
+  }
+
   send(frame: Uint8Array): void {
     if (this.closing) return
-    if (this.ws.bufferedAmount + frame.byteLength > this.options.maxBufferedBytes) {
-      this.options.log.warn({ doc: this.docName, buffered: this.ws.bufferedAmount }, 'slow consumer disconnected')
+    if (this.transport.bufferedAmount + frame.byteLength > this.options.maxBufferedBytes) {
+      this.options.log.warn({ doc: this.docName, buffered: this.transport.bufferedAmount }, 'slow consumer disconnected')
       this.close(CloseCode.SLOW_CONSUMER)
       return
     }
-    this.ws.send(frame)
+    this.transport.send(frame)
     this.options.observer?.sent(frame)
   }
 
@@ -92,9 +106,7 @@ export class Connection implements Peer {
     this.closing = true
     this.options.observer?.closedByRelay(code)
     this.room?.leave(this)
-    this.ws.close(code, reason)
-    // A peer that is not reading will never complete the close handshake.
-    setTimeout(() => this.ws.terminate(), CLOSE_TIMEOUT_MS).unref()
+    this.transport.close(code, reason)
   }
 
   /**
@@ -104,21 +116,21 @@ export class Connection implements Peer {
   heartbeat(): void {
     if (!this.alive) {
       this.options.log.info({ doc: this.docName }, 'no pong; terminating dead connection')
-      this.ws.terminate()
+      this.transport.terminate()
       return
     }
     this.alive = false
-    this.ws.ping()
+    this.transport.ping()
   }
 
-  private readonly onMessage = (data: RawData, isBinary: boolean): void => {
+  /** The transport: the peer answered a ping. */
+  pong(): void {
+    this.alive = true
+  }
+
+  /** The transport: one binary frame from the peer. */
+  receive(frame: Uint8Array): void {
     if (this.closing) return
-    if (!isBinary) {
-      this.options.log.warn({ doc: this.docName }, 'text frame refused')
-      this.close(CloseCode.UNSUPPORTED_DATA)
-      return
-    }
-    const frame = toBytes(data)
     this.options.observer?.received(frame)
     try {
       this.options.budget.admit(frame.byteLength)
@@ -128,6 +140,16 @@ export class Connection implements Peer {
     }
     if (this.queued) this.queued.push(frame)
     else this.handle(frame)
+  }
+
+  /** The transport: the peer is gone (closed, dropped, expired). Its presence leaves the room. */
+  ended(code: number): void {
+    if (this.ended_) return
+    this.ended_ = true
+    this.closing = true
+    this.room?.leave(this)
+    this.options.log.info({ doc: this.docName, code }, 'connection closed')
+    this.options.onClosed?.()
   }
 
   private handle(frame: Uint8Array): void {
@@ -146,10 +168,4 @@ export class Connection implements Peer {
     this.options.log.warn({ doc: this.docName, code: refusal.code, reason: refusal.message }, 'limit breached; closing connection')
     this.close(refusal.code, refusal.message)
   }
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))
-  if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  return data
 }

@@ -19,16 +19,19 @@ export interface StockClient {
 
 /**
  * A stock WebsocketProvider on `ws://127.0.0.1:port/ws/<docName>`, synced.
- * `params` become the URL query (e.g. `{ token }`), as in the browser.
+ * `params` become the URL query (e.g. `{ token }`), as in the browser;
+ * `WebSocketPolyfill` is the socket class (`ws` by default; a
+ * fallbackWebSocket() for the HTTP transports).
  */
 export async function connectStockClient(
   port: number,
   docName: string,
   doc = new Y.Doc(),
   params: Record<string, string> = {},
+  WebSocketPolyfill: typeof globalThis.WebSocket = WebSocket as unknown as typeof globalThis.WebSocket,
 ): Promise<StockClient> {
   const provider = new WebsocketProvider(`ws://127.0.0.1:${port}/ws`, docName, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill,
     disableBc: true,
     params,
   })

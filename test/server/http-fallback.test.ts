@@ -1,0 +1,247 @@
+/**
+ * The HTTP fallback end to end in Node: stock y-websocket providers whose
+ * socket class is fallbackWebSocket() (client/sync/fallback-socket.ts), over
+ * forced streaming, forced long-polling, a blocked upgrade, and plain
+ * WebSocket, on one document.
+ */
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import * as Y from 'yjs'
+import WebSocket from 'ws'
+import { connectStockClient, until, type StockClient } from '../helpers/clients.js'
+import { removeDir, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
+import { WebSocketServer } from 'ws'
+import type { AddressInfo } from 'node:net'
+import { fallbackWebSocket, UPGRADE_BLOCKED, type FallbackOptions, type TransportInfo } from '../../client/sync/fallback-socket.js'
+import { startProxy } from '../helpers/proxy.js'
+import { decodeMessage } from '../../shared/protocol.js'
+
+const cleanups: Array<() => unknown> = []
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup()
+})
+
+const NodeWebSocket = WebSocket as unknown as typeof globalThis.WebSocket
+
+/** A socket class for Node: `ws` underneath, the given fallback options on top. */
+const fallback = (options: FallbackOptions = {}) => fallbackWebSocket({ WebSocket: NodeWebSocket, ...options })
+
+/** A `ws` whose upgrade a proxy refuses: it asks for a path the relay answers with 404. */
+class BlockedWebSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(String(url).replace('/ws/', '/blocked/'), protocols)
+  }
+}
+
+async function client(port: number, doc: string, Polyfill: typeof globalThis.WebSocket): Promise<StockClient> {
+  const c = await connectStockClient(port, doc, new Y.Doc(), {}, Polyfill)
+  cleanups.push(() => c.destroy())
+  return c
+}
+
+test('stock providers over streaming, long-polling, a blocked upgrade and WebSocket converge, with presence', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  const seen: TransportInfo[] = []
+  const clients = [
+    await client(relay.port, 'mixed', fallback({ force: 'streaming' })),
+    await client(relay.port, 'mixed', fallback({ force: 'polling' })),
+    await client(relay.port, 'mixed', fallback({ WebSocket: BlockedWebSocket as unknown as typeof globalThis.WebSocket, onTransport: (info) => seen.push(info) })),
+    await client(relay.port, 'mixed', fallback()),
+    await client(relay.port, 'mixed', NodeWebSocket),
+  ]
+  const transports = clients.map((c) => (c.provider.ws as unknown as { transport?: string }).transport ?? 'plain ws')
+  assert.deepEqual(transports, ['streaming', 'polling', 'streaming', 'websocket', 'plain ws'])
+  assert.deepEqual(seen, [{ transport: 'streaming', reason: UPGRADE_BLOCKED }])
+  assert.equal((clients[2]!.provider.ws as unknown as { fallbackReason: string }).fallbackReason, UPGRADE_BLOCKED)
+
+  clients.forEach((c, i) => {
+    c.provider.awareness.setLocalStateField('user', { name: `client ${i}` })
+    for (let n = 0; n < 5; n++) c.text.insert(0, `${i}.${n};`)
+  })
+  const ids = clients.map((c) => c.doc.clientID)
+  for (const c of clients) {
+    await until(c.doc, 'update', () => c.text.length === clients.length * 5 * 4)
+    await until(c.provider.awareness, 'change', () => ids.every((id) => c.provider.awareness.getStates().get(id)?.user))
+  }
+  const texts = new Set(clients.map((c) => c.text.toString()))
+  assert.equal(texts.size, 1, 'every client holds the same text')
+})
+
+test('a WebSocket that opens but carries nothing, and a proxy that buffers the stream, fall back further', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+
+  // Something accepts the upgrade and then forwards nothing.
+  const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+  cleanups.push(() => new Promise((resolve) => silent.close(resolve)))
+  await new Promise((resolve) => silent.once('listening', resolve))
+  const silentPort = (silent.address() as AddressInfo).port
+  const heldOpen = new Promise<WebSocket>((resolve) => silent.once('connection', resolve))
+  class SilentWebSocket extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(String(url).replace(`:${relay.port}/`, `:${silentPort}/`), protocols)
+    }
+  }
+  const held = await client(relay.port, 'further', fallback({ WebSocket: SilentWebSocket as unknown as typeof globalThis.WebSocket, firstFrameTimeoutMs: 500 }))
+  const heldSocket = held.provider.ws as unknown as { transport: string; fallbackReason: string }
+  assert.equal(heldSocket.transport, 'streaming')
+  assert.match(heldSocket.fallbackReason, /no data came through/)
+  // The useless socket is not left open.
+  const abandoned = await heldOpen
+  if (abandoned.readyState !== WebSocket.CLOSED) await new Promise((resolve) => abandoned.once('close', resolve))
+
+  // A proxy that blocks upgrades and holds responses back until they are complete.
+  const proxy = await startProxy(relay.port, { upgrades: false, buffering: true })
+  cleanups.push(() => proxy.close())
+  const buffered = await client(Number(new URL(proxy.url).port), 'further', fallback({ firstFrameTimeoutMs: 500 }))
+  const bufferedSocket = buffered.provider.ws as unknown as { transport: string; fallbackReason: string }
+  assert.equal(bufferedSocket.transport, 'polling')
+  assert.match(bufferedSocket.fallbackReason, /buffers streamed responses/)
+
+  held.text.insert(0, 'held;')
+  buffered.text.insert(0, 'buffered;')
+  for (const c of [held, buffered]) await until(c.doc, 'update', () => c.text.length === 'held;buffered;'.length)
+  assert.equal(held.text.toString(), buffered.text.toString())
+})
+
+test('after a fallback, later connections skip WebSocket for a while, then use it again when it gets through', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  let blocked = true
+  let attempts = 0
+  class SometimesBlocked extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      attempts++
+      super(blocked ? String(url).replace('/ws/', '/blocked/') : url, protocols)
+    }
+  }
+  const Polyfill = SometimesBlocked as unknown as typeof globalThis.WebSocket
+  const reconnect = async (c: StockClient) => {
+    c.provider.disconnect()
+    c.provider.connect()
+    await until(c.provider, 'sync', () => c.provider.synced)
+    return (c.provider.ws as unknown as { transport: string }).transport
+  }
+
+  const patient = await client(relay.port, 'retry-ws', fallback({ WebSocket: Polyfill }))
+  assert.equal((patient.provider.ws as unknown as { transport: string }).transport, 'streaming')
+  assert.equal(attempts, 1)
+  blocked = false
+  // Within the retry window a reconnect goes straight to HTTP: no WebSocket attempt.
+  assert.equal(await reconnect(patient), 'streaming')
+  assert.equal(attempts, 1)
+
+  blocked = true
+  const eager = await client(relay.port, 'retry-ws', fallback({ WebSocket: Polyfill, retryWebSocketAfterMs: 0 }))
+  assert.equal((eager.provider.ws as unknown as { transport: string }).transport, 'streaming')
+  blocked = false
+  assert.equal(await reconnect(eager), 'websocket')
+  patient.text.insert(0, 'both ways')
+  await until(eager.doc, 'update', () => eager.text.toString() === 'both ways')
+})
+
+test('a relay that is down is not mistaken for a proxy that blocks WebSockets', async () => {
+  const dir = tempDir()
+  let relay = await startTestRelay(dir)
+  const port = relay.port
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  const c = await client(port, 'down', fallback())
+  assert.equal((c.provider.ws as unknown as { transport: string }).transport, 'websocket')
+  await relay.close()
+  await until(c.provider, 'status', () => !c.provider.wsconnected)
+  // Let a few reconnects fail (both WebSocket and HTTP) before the relay is back.
+  let failures = 0
+  await until(c.provider, 'connection-close', () => ++failures >= 3)
+  relay = await startTestRelay(dir, { port })
+  await until(c.provider, 'sync', () => c.provider.synced)
+  assert.equal((c.provider.ws as unknown as { transport: string }).transport, 'websocket')
+})
+
+test('a dropped stream and lost upload answers resume in the same session: nothing lost, nothing repeated', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  // A network that can cut the open streams and swallow upload answers.
+  const streams = new Set<AbortController>()
+  let loseUploadAnswers = 0
+  const flakyFetch: typeof fetch = async (input, init) => {
+    const url = String(input)
+    if (url.endsWith('/frames') && loseUploadAnswers > 0) {
+      loseUploadAnswers--
+      await fetch(input, init) // the relay got it; the answer never arrives
+      throw new TypeError('network error')
+    }
+    if (!url.includes('/stream?')) return fetch(input, init)
+    const cut = new AbortController()
+    streams.add(cut)
+    init?.signal?.addEventListener('abort', () => cut.abort())
+    return fetch(input, { ...init, signal: cut.signal })
+  }
+  const writer = await client(relay.port, 'drops', NodeWebSocket)
+  const reader = await client(relay.port, 'drops', fallback({ force: 'streaming', fetch: flakyFetch }))
+  const socket = reader.provider.ws!
+  const updates: string[] = []
+  socket.addEventListener('message', (event) => {
+    const message = decodeMessage(new Uint8Array((event as MessageEvent).data as ArrayBuffer))
+    if (message.kind === 'sync-update') updates.push(Buffer.from(message.update).toString('hex'))
+  })
+
+  for (let round = 0; round < 5; round++) {
+    writer.text.insert(writer.text.length, `w${round};`)
+    await until(reader.doc, 'update', () => reader.text.toString() === writer.text.toString())
+    for (const cut of streams) cut.abort()
+    streams.clear()
+    writer.text.insert(writer.text.length, `gap${round};`)
+    loseUploadAnswers = 1
+    reader.text.insert(reader.text.length, `r${round};`)
+    await until(writer.doc, 'update', () => writer.text.toString().includes(`r${round};`))
+  }
+  await until(reader.doc, 'update', () => reader.text.toString() === writer.text.toString())
+  assert.equal(reader.provider.ws, socket, 'the provider never had to reconnect')
+  assert.equal(new Set(updates).size, updates.length, 'no update frame was delivered twice')
+  assert.equal(writer.text.toString().match(/r\d;/g)!.length, 5)
+})
+
+for (const transport of ['streaming', 'polling'] as const) {
+  test(`a SIGKILL right after a peer received an edit sent over ${transport} loses nothing`, async () => {
+    const dir = tempDir()
+    let relay = await startChildRelay(dir)
+    try {
+      const received = new Set<string>()
+      for (let cycle = 0; cycle < 3; cycle++) {
+        const writer = await connectStockClient(relay.port, 'crash-http', new Y.Doc(), {}, fallback({ force: transport }))
+        const reader = await connectStockClient(relay.port, 'crash-http', new Y.Doc(), {}, NodeWebSocket)
+        const killed = new Promise<void>((resolve) => {
+          reader.text.observe(() => {
+            if (!reader.text.toString().includes(`${cycle}.`)) return
+            relay.process.kill('SIGKILL')
+            for (const token of reader.text.toString().split(';').filter(Boolean)) received.add(token)
+            for (const c of [writer, reader]) c.provider.shouldConnect = false
+            resolve()
+          })
+        })
+        let n = 0
+        const writing = setInterval(() => writer.text.insert(writer.text.length, `${cycle}.${n++};`), 5)
+        await killed
+        clearInterval(writing)
+        await relay.exited
+        writer.destroy()
+        reader.destroy()
+        relay = await startChildRelay(dir)
+      }
+      const check = await connectStockClient(relay.port, 'crash-http')
+      const stored = new Set(check.text.toString().split(';').filter(Boolean))
+      check.destroy()
+      assert.ok(received.size >= 3)
+      for (const token of received) assert.ok(stored.has(token), `lost ${token}`)
+    } finally {
+      relay.process.kill('SIGKILL')
+      await relay.exited
+      removeDir(dir)
+    }
+  })
+}
