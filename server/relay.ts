@@ -11,12 +11,9 @@ import { Connection } from './relay/connection.js'
 import { openStore } from './store/open.js'
 import { SqliteStore } from './store/sqlite.js'
 import { noFanout, type Fanout } from './relay/fanout.js'
-import { RedisFanout } from './fanout/redis.js'
 import type { DocStore } from './store/store.js'
 import type { VersionStore } from './store/versions.js'
 import { SqliteVersionStore } from './store/sqlite-versions.js'
-import { PostgresStore } from './store/postgres.js'
-import { PostgresVersionStore } from './store/postgres-versions.js'
 import { createDocsApi } from './api/docs.js'
 import type { History } from './versions/history.js'
 import { retention, type Retention } from './versions/retention.js'
@@ -47,9 +44,9 @@ export interface Relay {
  */
 export async function startRelay(config: Config, log: Logger, givenStore?: DocStore, givenVersions?: VersionStore): Promise<Relay> {
   const store = givenStore ?? (await openStore(config, log))
-  const versions = givenVersions ?? versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays))
+  const versions = givenVersions ?? await versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays))
   const fanout: Fanout = config.redisUrl
-    ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
+    ? await (await import('./fanout/redis.js')).RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
     : noFanout
   const connections = new Set<Connection>()
   const metrics = new RelayMetrics({ connections: () => connections.size, documentsInMemory: (): number => rooms.size })
@@ -187,8 +184,11 @@ function announceAccess(config: Config, log: Logger): void {
 }
 
 /** Versions kept in the same database as the documents, when the store has one. */
-function versionsBeside(store: DocStore, kept: Retention): VersionStore | undefined {
+async function versionsBeside(store: DocStore, kept: Retention): Promise<VersionStore | undefined> {
   if (store instanceof SqliteStore) return new SqliteVersionStore(store.database, kept)
-  if (store instanceof PostgresStore) return new PostgresVersionStore(store.connections, kept)
-  return undefined
+  // Loaded only when needed, like the store itself (see store/open.ts).
+  const { PostgresStore } = await import('./store/postgres.js')
+  if (!(store instanceof PostgresStore)) return undefined
+  const { PostgresVersionStore } = await import('./store/postgres-versions.js')
+  return new PostgresVersionStore(store.connections, kept)
 }
