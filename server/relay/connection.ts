@@ -8,6 +8,8 @@ import { CloseCode, CloseReason } from '../../shared/protocol.js'
 import type { Peer, Room } from './room.js'
 import type { Rooms } from './rooms.js'
 import { Refusal, type SendBudget } from '../limits.js'
+import { corkForThisTick } from './cork.js'
+import type { Duplex } from 'node:stream'
 
 export interface ConnectionOptions {
   /** A peer whose unsent bytes pass this is disconnected. */
@@ -82,6 +84,9 @@ export class Connection implements Peer {
       this.close(CloseCode.SLOW_CONSUMER)
       return
     }
+    // ws keeps its socket private; without one (a closed socket) there is nothing to batch.
+    const socket = (this.ws as unknown as { _socket?: Duplex | null })._socket
+    if (socket) corkForThisTick(socket)
     this.ws.send(frame)
     this.options.observer?.sent(frame)
   }
