@@ -8,6 +8,7 @@ import type { Config } from './config.js'
 import { createHttpServer } from './http.js'
 import { Rooms } from './relay/rooms.js'
 import { Connection } from './relay/connection.js'
+import { Heartbeat } from './relay/heartbeat.js'
 import { openStore } from './store/open.js'
 import { SqliteStore } from './store/sqlite.js'
 import { noFanout, type Fanout } from './relay/fanout.js'
@@ -126,18 +127,17 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
         log,
       })
       connections.add(connection)
+      heartbeat.add(connection)
       ws.on('close', () => {
         connections.delete(connection)
+        heartbeat.delete(connection)
         perAddress.release(ip)
       })
       log.info({ doc: docName, ip, canWrite: admission.canWrite, connections: connections.size }, 'connection opened')
     },
   })
 
-  const heartbeat = setInterval(() => {
-    for (const connection of connections) connection.heartbeat()
-  }, config.pingIntervalMs)
-  heartbeat.unref()
+  const heartbeat = new Heartbeat<Connection>(config.pingIntervalMs)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -159,7 +159,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     fanout,
     close: () =>
       (closing ??= (async () => {
-        clearInterval(heartbeat)
+        heartbeat.stop()
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         // Unsaved edits become a version while the documents are still in memory.
         await docsApi.close()
