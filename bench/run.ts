@@ -13,6 +13,8 @@ import { manyRooms } from './scenarios/many-rooms.js'
 import { throughput } from './scenarios/throughput.js'
 import { largeDoc } from './scenarios/large-doc.js'
 import { browserScenario } from './scenarios/browser.js'
+import { renderScenario } from './scenarios/render.js'
+import { scaleOut } from './scenarios/scale-out.js'
 
 const SCENARIOS: Record<number, (settings: Settings) => Promise<Section>> = {
   1: busyRoom,
@@ -20,6 +22,8 @@ const SCENARIOS: Record<number, (settings: Settings) => Promise<Section>> = {
   3: largeDoc,
   4: throughput,
   5: browserScenario,
+  6: renderScenario,
+  7: scaleOut,
 }
 
 if (process.argv.includes('--help')) {
@@ -58,7 +62,7 @@ function render(settings: Settings, started: Date, sections: Section[]): string 
     `- date: ${started.toISOString()}`,
     `- commit: ${sh('git rev-parse --short HEAD')}${sh('git status --porcelain') ? ' (with uncommitted changes)' : ''}`,
     `- machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; shared with other work, so absolute numbers are noisy and ratios measured in the same run are the headline`,
-    `- servers: Tandem (SQLite, durability \`process\`), y-websocket 1.5.4 \`bin/utils\` (in memory), @hocuspocus/server 3.4.4 (in memory, no extensions)`,
+    `- servers: Tandem (SQLite, durability \`process\`), y-websocket 1.5.4 \`bin/utils\` (in memory), @hocuspocus/server 3.4.4 (in memory, no extensions); scenario 7: Tandem on PostgreSQL + Redis (Debian's, loopback)`,
     `- settings: ${changed.length ? changed.join(', ') : 'defaults (the scenarios as specified)'}`,
     '',
     '## Goals',

@@ -21,6 +21,8 @@ export interface ServerOptions {
   dataDir?: string
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[]
+  /** Extra environment: a Tandem setting such as VERSION_INTERVAL_MS, or DATABASE_URL and REDIS_URL. */
+  env?: Record<string, string>
 }
 
 /**
@@ -57,7 +59,7 @@ export async function startServer(target: Target, options: ServerOptions = {}): 
     target === 'tandem'
       ? [...flags, 'dist/server/main.js', '--port', String(port), '--data-dir', options.dataDir!, '--log-level', 'warn', ...CAPACITY_FLAGS]
       : [...flags, target === 'y-websocket' ? 'bench/servers/ywebsocket.cjs' : 'bench/servers/hocuspocus.mjs']
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PORT: String(port) } })
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...options.env, PORT: String(port) } })
   let gone = false
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => {

@@ -9,7 +9,7 @@ import { TARGETS, type Target } from './wire.js'
 export interface Settings {
   scenarios: number[]
   targets: Target[]
-  /** Measured seconds of each live scenario (1 and 2). */
+  /** Measured seconds of each live scenario (1, 2, 6 and 7). */
   durationSeconds: number
   /** Unmeasured warm-up seconds before each live run. */
   warmupSeconds: number
@@ -42,7 +42,7 @@ const int = (raw: string, env: string) => {
 }
 
 const KNOBS: Knob[] = [
-  { env: 'BENCH_SCENARIOS', default: '1,2,3,4,5', help: 'scenarios to run', apply: (s, raw) => (s.scenarios = raw.split(',').map((x) => int(x.trim(), 'BENCH_SCENARIOS'))) },
+  { env: 'BENCH_SCENARIOS', default: '1,2,3,4,5,6,7', help: 'scenarios to run', apply: (s, raw) => (s.scenarios = raw.split(',').map((x) => int(x.trim(), 'BENCH_SCENARIOS'))) },
   {
     env: 'BENCH_TARGETS', default: TARGETS.join(','), help: 'servers to compare',
     apply: (s, raw) => {
@@ -50,12 +50,12 @@ const KNOBS: Knob[] = [
       for (const t of s.targets) if (!TARGETS.includes(t)) throw new Error(`BENCH_TARGETS: unknown server "${t}"`)
     },
   },
-  { env: 'BENCH_DURATION_S', default: '20', help: 'measured seconds per live run (scenarios 1, 2)', apply: (s, raw) => (s.durationSeconds = int(raw, 'BENCH_DURATION_S')) },
+  { env: 'BENCH_DURATION_S', default: '20', help: 'measured seconds per live run (scenarios 1, 2, 7)', apply: (s, raw) => (s.durationSeconds = int(raw, 'BENCH_DURATION_S')) },
   { env: 'BENCH_WARMUP_S', default: '3', help: 'unmeasured warm-up seconds before each live run', apply: (s, raw) => (s.warmupSeconds = int(raw, 'BENCH_WARMUP_S')) },
   { env: 'BENCH_WORKERS', default: '2', help: 'load-generator worker threads', apply: (s, raw) => (s.workers = Math.max(1, int(raw, 'BENCH_WORKERS'))) },
   { env: 'BENCH_S2_DOCS', default: '2000', help: 'scenario 2 documents (5 clients each)', apply: (s, raw) => (s.manyRoomsDocs = int(raw, 'BENCH_S2_DOCS')) },
   { env: 'BENCH_S3_EDITS', default: '250000', help: 'scenario 3 minimum edits', apply: (s, raw) => (s.largeDocEdits = int(raw, 'BENCH_S3_EDITS')) },
-  { env: 'BENCH_S4_SECONDS', default: '10', help: 'scenario 4 seconds of flooding', apply: (s, raw) => (s.throughputSeconds = int(raw, 'BENCH_S4_SECONDS')) },
+  { env: 'BENCH_S4_SECONDS', default: '10', help: 'scenario 4 (and 7b) seconds of flooding', apply: (s, raw) => (s.throughputSeconds = int(raw, 'BENCH_S4_SECONDS')) },
   { env: 'BENCH_S5_KEYS', default: '200', help: 'scenario 5 keystrokes per server', apply: (s, raw) => (s.browserKeystrokes = int(raw, 'BENCH_S5_KEYS')) },
   { env: 'BENCH_PROFILE_DIR', default: '', help: 'run Tandem under --cpu-prof into this folder', apply: (s, raw) => (s.profileDir = raw || null) },
   { env: 'BENCH_OUT', default: 'bench/RESULTS.md', help: 'report file', apply: (s, raw) => (s.out = raw) },

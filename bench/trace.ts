@@ -62,7 +62,7 @@ function fromTrace(minEdits: number): LargeDoc {
 }
 
 /** A small deterministic PRNG (mulberry32) so every run builds the same document. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)

@@ -15,9 +15,11 @@ import { createEditorState } from './editor/setup.js'
 import { TaskItemView } from './editor/taskitem.js'
 import * as cmd from './editor/commands.js'
 import { SaveTracker } from './sync/save-tracker.js'
-import { ackingWebSocket, SAVE_ACK } from './sync/acking-socket.js'
+import { ackingWebSocket, SAVE_ACK, VERSIONS_CHANGED } from './sync/acking-socket.js'
+import { CloseCode } from '../shared/protocol.js'
 import { toolbarPlugin } from './ui/toolbar.js'
-import { bindConnectionStatus, bindSaveStatus } from './ui/status.js'
+import { bindConnectionStatus, bindSaveStatus, showDeletedStatus } from './ui/status.js'
+import { showDeletedBanner } from './ui/deleted.js'
 import { bindFacepile } from './ui/presence.js'
 import { bindTitle } from './ui/title.js'
 import { hasLocalUser, localUser, saveUser } from './ui/user.js'
@@ -61,6 +63,11 @@ function openEditor(docName: string): void {
     params: access.token ? { token: access.token } : {},
   })
   provider.messageHandlers[SAVE_ACK] = (_encoder, decoder) => tracker.acknowledged(decoding.readVarUint(decoder))
+  // Someone named a version (or one was saved): an open History panel reloads.
+  provider.messageHandlers[VERSIONS_CHANGED] = (_encoder, decoder) => {
+    decoding.readVarUint(decoder)
+    history?.refresh()
+  }
   ydoc.on('update', (_update: Uint8Array, origin: unknown) => {
     if (origin !== provider && origin !== offline) tracker.localChange()
   })
@@ -83,6 +90,25 @@ function openEditor(docName: string): void {
     })
 
   let view: EditorView
+  let history: ReturnType<typeof historyPanel> | undefined
+  // Deleted from the document list: the relay closed the socket with 4404 and
+  // the provider stopped reconnecting. Our copy must not come back as a new
+  // document under the same name, so the offline copy goes too.
+  provider.on('closed', ({ code }: { code: number }) => {
+    if (code !== CloseCode.DOC_DELETED) return
+    provider.disconnect()
+    void offline.clearData()
+    stopSaveStatus()
+    showDeletedStatus($('#status'))
+    view.setProps({ editable: () => false })
+    $('#toolbar').hidden = true
+    $<HTMLInputElement>('#title').readOnly = true
+    $('#file-menu').hidden = true
+    // Sharing or versioning a deleted document would only make an empty one under its name.
+    document.querySelector<HTMLElement>('.share-button')?.remove()
+    history?.close()
+    showDeletedBanner($('#editor-page'), access.token ? `/?token=${encodeURIComponent(access.token)}` : '/')
+  })
   /** A dialog asking for a URL that `apply` turns into an editor command. */
   const urlDialog = (title: string, label: string, value: string, apply: (url: string) => Command) =>
     promptDialog({
@@ -128,10 +154,10 @@ function openEditor(docName: string): void {
   showAccessBanner($('#editor-page'), access)
   mountShare($('.topbar'), docName, access)
   bindConnectionStatus($('#status'), provider)
-  bindSaveStatus($('#save-status'), tracker)
+  const stopSaveStatus = bindSaveStatus($('#save-status'), tracker)
   bindFacepile($('#facepile'), provider.awareness, rename)
   // Versions, export and import (server/api/docs.ts).
-  const history = historyPanel($('#history'), docName, () => user.name)
+  history = historyPanel($('#history'), docName, () => user.name)
   fileMenu($('#file-menu'), docName, history)
   $('#file-menu').hidden = false
   view.focus()

@@ -22,8 +22,8 @@ export interface ApiOptions {
   docs?(req: IncomingMessage, res: ServerResponse, path: string): boolean
 }
 
-/** /api/docs/<name>/...: the routes about one document. */
-const ONE_DOC = /^\/api\/docs\/([^/]+)\//
+/** /api/docs/<name>/... and /api/docs/<name>: the routes about one document. */
+const ONE_DOC = /^\/api\/docs\/([^/]+)(?:\/|$)/
 
 /** Largest request body accepted by /api (a share request is tiny). */
 const MAX_BODY_BYTES = 4096
@@ -85,9 +85,10 @@ export function createApi(options: ApiOptions) {
       if (options.docs && path.startsWith('/api/docs/')) {
         if (authSecret) {
           // Reading a document needs a token for it; changing one (naming,
-          // restoring) needs an editor's; importing creates documents, so it
-          // needs an editor token for "*".
-          const name = ONE_DOC.exec(path)?.[1]
+          // restoring, renaming, deleting) needs an editor's; importing
+          // creates documents, so it needs an editor token for "*".
+          const importing = path === '/api/docs/import' && req.method !== 'DELETE'
+          const name = importing ? undefined : ONE_DOC.exec(path)?.[1]
           const grant = await verifyToken(authSecret, tokenFromRequest(req), name ?? '*')
           if (!name && grant.doc !== '*') throw new AuthError(403, 'importing needs a token for every document')
           if (req.method !== 'GET' && !canWrite(grant.role)) throw new AuthError(403, 'only editors can change documents')

@@ -31,6 +31,8 @@ export interface Config {
   maxMessagesPerSecond: number
   maxBytesPerSecond: number
   maxDocBytes: number
+  /** Bytes of updates awaiting a commit (store unreachable) past which new edits are refused (4503). */
+  maxUnsavedBytes: number
   /** PostgreSQL in place of SQLite when set (postgres://...). */
   databaseUrl: string | undefined
   /** Cross-relay fan-out over Redis when set (redis://...). */
@@ -124,6 +126,7 @@ const OPTIONS: Option[] = [
   { key: 'maxMessagesPerSecond', flag: '--max-messages-per-second', env: 'MAX_MESSAGES_PER_SECOND', default: '100', help: 'sustained frames per second per connection, with 10 s of burst; faster senders are closed (4029)', parse: integer(1) },
   { key: 'maxBytesPerSecond', flag: '--max-bytes-per-second', env: 'MAX_BYTES_PER_SECOND', default: String(1 * MiB), help: 'sustained bytes per second per connection, with 10 s of burst (at least one largest message); faster senders are closed (4029)', parse: integer(1024) },
   { key: 'maxDocBytes', flag: '--max-doc-bytes', env: 'MAX_DOC_BYTES', default: String(32 * MiB), help: 'largest a document may grow; an update past it is not stored and its sender is closed (4009)', parse: integer(1024) },
+  { key: 'maxUnsavedBytes', flag: '--max-unsaved-bytes', env: 'MAX_UNSAVED_BYTES', default: String(64 * MiB), help: 'edits waiting for the store to commit them (PostgreSQL unreachable) may hold this many bytes of memory; new edits past it are refused (4503) and their clients resend them after reconnecting', parse: integer(1024) },
 ]
 
 /** The result of parsing: a config to run with, or a request for help. */

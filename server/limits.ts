@@ -100,3 +100,39 @@ export class ConnectionsPerAddress {
     else this.counts.set(address, count)
   }
 }
+
+/**
+ * Bytes of updates this relay accepted that its store has not committed yet.
+ * Normally a group commit's worth; while PostgreSQL is unreachable they wait
+ * in memory until it returns, so past `max` the rooms refuse new content
+ * (close 4503) rather than let memory grow for as long as the outage lasts.
+ * Nothing refused was acknowledged, and the client keeps it to resend.
+ */
+export class UnsavedBytes {
+  private held = 0
+
+  constructor(readonly max: number) {}
+
+  /** Bytes waiting for a commit now. */
+  get bytes(): number {
+    return this.held
+  }
+
+  /**
+   * True when taking `n` more bytes would pass the cap. With nothing held,
+   * anything is taken, so one message larger than the cap is not refused
+   * for ever: the bound is the cap or one message, whichever is larger.
+   */
+  wouldExceed(n: number): boolean {
+    return this.held > 0 && this.held + n > this.max
+  }
+
+  hold(n: number): void {
+    this.held += n
+  }
+
+  /** The commit of `n` held bytes settled (committed or failed). */
+  release(n: number): void {
+    this.held -= n
+  }
+}

@@ -12,6 +12,8 @@ import { MessageType, SyncType } from '../shared/protocol.js'
 export interface MetricSources {
   connections(): number
   documentsInMemory(): number
+  /** Bytes of accepted updates the store has not committed yet. */
+  unsavedBytes?(): number
 }
 
 /** True for a SYNC STEP2 or UPDATE frame: one that carries a document update. */
@@ -36,6 +38,7 @@ export class RelayMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })
     new Gauge({ name: 'tandem_connections', help: 'Open WebSocket connections', registers, collect() { this.set(sources.connections()) } })
     new Gauge({ name: 'tandem_documents_in_memory', help: 'Documents loaded (or loading) in memory', registers, collect() { this.set(sources.documentsInMemory()) } })
+    new Gauge({ name: 'tandem_unsaved_bytes', help: 'Bytes of accepted updates waiting for the store to commit them (capped by MAX_UNSAVED_BYTES)', registers, collect() { this.set(sources.unsavedBytes?.() ?? 0) } })
     const traffic = this.traffic
     const tally = (name: string, help: string, key: keyof typeof traffic) =>
       new Counter({

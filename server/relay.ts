@@ -20,7 +20,7 @@ import type { History } from './versions/history.js'
 import { retention, type Retention } from './versions/retention.js'
 import { CloseCode, CloseReason } from '../shared/protocol.js'
 import { AuthError, canWrite, originAllowed, tokenFromRequest, verifyToken } from './auth.js'
-import { ConnectionsPerAddress, SendBudget } from './limits.js'
+import { ConnectionsPerAddress, SendBudget, UnsavedBytes } from './limits.js'
 import { RelayMetrics } from './metrics.js'
 import { createApi } from './api.js'
 
@@ -34,6 +34,8 @@ export interface Relay {
   readonly metrics: RelayMetrics
   /** How it reaches other relays (`noFanout` when alone). */
   readonly fanout: Fanout
+  /** Bytes of accepted updates the store has not committed yet (capped by MAX_UNSAVED_BYTES). */
+  readonly unsaved: UnsavedBytes
   /** Stops accepting, closes every client, commits, closes the store. */
   close(): Promise<void>
 }
@@ -50,7 +52,8 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     ? await (await import('./fanout/redis.js')).RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
     : noFanout
   const connections = new Set<Connection>()
-  const metrics = new RelayMetrics({ connections: () => connections.size, documentsInMemory: (): number => rooms.size })
+  const unsaved = new UnsavedBytes(config.maxUnsavedBytes)
+  const metrics = new RelayMetrics({ connections: () => connections.size, documentsInMemory: (): number => rooms.size, unsavedBytes: () => unsaved.bytes })
   const rooms = new Rooms({
     fanout,
     store: metrics.meterStore(store),
@@ -59,6 +62,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,
     maxDocBytes: config.maxDocBytes,
+    unsaved,
   })
   const docsApi = createDocsApi({
     rooms,
@@ -68,6 +72,8 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     maxImportBytes: config.maxImportBytes,
     log,
   })
+  // Open History panels reload when a version is recorded (VERSIONS_CHANGED).
+  docsApi.history?.on('version', (name: string, version: { id: number }) => rooms.loaded(name)?.versionRecorded(version.id))
   const perAddress = new ConnectionsPerAddress(config.maxConnectionsPerIp)
   const startedAt = Date.now()
 
@@ -157,6 +163,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     history: docsApi.history,
     metrics,
     fanout,
+    unsaved,
     close: () =>
       (closing ??= (async () => {
         heartbeat.stop()

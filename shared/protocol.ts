@@ -18,13 +18,16 @@
  * - AUTH (2): reserved by y-protocols; the relay never sends it.
  * - QUERY_AWARENESS (3): "send me every awareness state you hold".
  *
- * Tandem's one extension, the save acknowledgement, is opt-in so the stock
- * client never receives a frame it does not know:
+ * Tandem's extensions are opt-in so the stock client never receives a frame
+ * it does not know:
  * - SAVE_ACK_REQUEST (100), client -> relay, no payload: "acknowledge my
- *   updates on this connection".
+ *   updates on this connection" (and "I understand Tandem's frames").
  * - SAVE_ACK (101) + varuint n, relay -> client: "the first n update frames
  *   (SYNC step 2 or update) you sent on this connection are committed to
  *   the store". The client compares n with the number it sent.
+ * - VERSIONS_CHANGED (102) + varuint id, relay -> client, only to clients
+ *   that sent SAVE_ACK_REQUEST: "version `id` of this document was just
+ *   recorded"; an open History panel reloads its list.
  *
  * Nothing here touches a socket, a timer or a Y.Doc: bytes in, values out.
  */
@@ -41,6 +44,8 @@ export const MessageType = {
   SAVE_ACK_REQUEST: 100,
   /** Tandem extension: n update frames from you are committed. */
   SAVE_ACK: 101,
+  /** Tandem extension: a version of this document was recorded. */
+  VERSIONS_CHANGED: 102,
 } as const
 
 /** Sub-types of a SYNC message (y-protocols/sync). */
@@ -59,6 +64,7 @@ export type Message =
   | { kind: 'query-awareness' }
   | { kind: 'save-ack-request' }
   | { kind: 'save-ack'; committed: number }
+  | { kind: 'versions-changed'; versionId: number }
   | { kind: 'unknown'; type: number }
 
 /** Thrown when a frame is not a well-formed y-websocket message. */
@@ -101,6 +107,9 @@ export function decodeMessage(frame: Uint8Array): Message {
         break
       case MessageType.SAVE_ACK:
         message = { kind: 'save-ack', committed: decoding.readVarUint(decoder) }
+        break
+      case MessageType.VERSIONS_CHANGED:
+        message = { kind: 'versions-changed', versionId: decoding.readVarUint(decoder) }
         break
       default:
         // Unknown types may carry any payload; do not check for trailing bytes.
@@ -174,6 +183,14 @@ export function encodeSaveAck(committed: number): Uint8Array {
   })
 }
 
+/** VERSIONS_CHANGED: version `versionId` of the document was just recorded. */
+export function encodeVersionsChanged(versionId: number): Uint8Array {
+  return frame((e) => {
+    encoding.writeVarUint(e, MessageType.VERSIONS_CHANGED)
+    encoding.writeVarUint(e, versionId)
+  })
+}
+
 /**
  * True when `frame` carries document content from its sender (SYNC step 2
  * or update): the frames a SAVE_ACK counts. Reads two bytes, decodes nothing.
@@ -208,6 +225,17 @@ export const CloseCode = {
   RATE_LIMITED: 4029,
   /** The client's address holds MAX_CONNECTIONS_PER_IP connections already. */
   TOO_MANY_CONNECTIONS: 4030,
+  /**
+   * The document was deleted (DELETE /api/docs/<name>). In 4400-4499, so the
+   * stock y-websocket provider does not reconnect (and re-upload its copy).
+   */
+  DOC_DELETED: 4404,
+  /**
+   * The relay holds MAX_UNSAVED_BYTES of updates its store has not committed
+   * (PostgreSQL unreachable); the client's new edit was not taken. It keeps
+   * it and resends it on reconnecting.
+   */
+  STORE_BACKLOG: 4503,
 } as const
 
 /** Human-readable reasons sent with each close code (at most 123 bytes). */
@@ -222,4 +250,6 @@ export const CloseReason: Record<number, string> = {
   [CloseCode.TOO_MANY_DOCUMENTS]: 'relay is at its open-document limit; try again later',
   [CloseCode.RATE_LIMITED]: 'sending too fast; reconnect and slow down',
   [CloseCode.TOO_MANY_CONNECTIONS]: 'too many connections from your address',
+  [CloseCode.DOC_DELETED]: 'document deleted',
+  [CloseCode.STORE_BACKLOG]: 'storage unavailable and too many edits wait for it; not saved, reconnect later',
 }

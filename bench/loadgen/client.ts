@@ -28,7 +28,8 @@ export class LoadClient {
    */
   constructor(
     private readonly target: Target,
-    port: number,
+    /** The server port this client is connected to. */
+    readonly port: number,
     private readonly docName: string,
     writer: boolean,
     onUpdate: (id: number, client: LoadClient) => void,

@@ -14,7 +14,8 @@ export interface DocPlan {
 }
 
 export type Command =
-  | { cmd: 'connect'; target: Target; port: number; docs: DocPlan[]; concurrency: number }
+  /** Client i of a document connects to `ports[i % ports.length]` (several relays serving one document). */
+  | { cmd: 'connect'; target: Target; ports: number[]; docs: DocPlan[]; concurrency: number }
   /** Every writer types once per `periodMs` from `startAt` (epoch ms) for `durationMs`, then waits up to `drainMs` for deliveries. */
   | { cmd: 'rate'; periodMs: number; startAt: number; durationMs: number; drainMs: number }
   /** Every writer keeps `window` updates in flight for `durationMs` (throughput). */
@@ -34,6 +35,8 @@ export interface RunResult {
   completed: number
   /** Delivery latency of each delivery, in ms. */
   latencies: Float64Array
+  /** Per delivery in `latencies`: 1 when the reader was connected to another port (relay) than the writer. */
+  crossed: Uint8Array
 }
 
 export type Reply =

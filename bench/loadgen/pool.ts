@@ -17,12 +17,16 @@ export class LoadPool {
     return new LoadPool(Array.from({ length: size }, () => new Worker(url)))
   }
 
-  /** Opens every client of `docs` (documents dealt round-robin to workers) and waits until all synced. */
-  async connect(target: Target, port: number, docs: DocPlan[], concurrency = 64): Promise<{ clients: number; failed: number }> {
+  /**
+   * Opens every client of `docs` (documents dealt round-robin to workers) and
+   * waits until all synced. With several ports, client i of each document goes
+   * to `ports[i % ports.length]`, so writers and readers sit on every relay.
+   */
+  async connect(target: Target, port: number | number[], docs: DocPlan[], concurrency = 64): Promise<{ clients: number; failed: number }> {
     const shares = this.workers.map(() => [] as DocPlan[])
     docs.forEach((doc, i) => shares[i % shares.length]!.push(doc))
     const replies = await Promise.all(
-      this.workers.map((w, i) => ask(w, { cmd: 'connect', target, port, docs: shares[i]!, concurrency })),
+      this.workers.map((w, i) => ask(w, { cmd: 'connect', target, ports: Array.isArray(port) ? port : [port], docs: shares[i]!, concurrency })),
     )
     let clients = 0
     let failed = 0
@@ -37,9 +41,14 @@ export class LoadPool {
     const total = results.reduce((n, r) => n + r.latencies.length, 0)
     const latencies = new Float64Array(total)
     let at = 0
-    for (const r of results) latencies.set(r.latencies, (at += r.latencies.length) - r.latencies.length)
+    const crossed = new Uint8Array(total)
+    for (const r of results) {
+      latencies.set(r.latencies, at)
+      crossed.set(r.crossed, at)
+      at += r.latencies.length
+    }
     const sum = (key: 'sent' | 'expected' | 'delivered' | 'unexpected' | 'completed') => results.reduce((n, r) => n + r[key], 0)
-    return { sent: sum('sent'), expected: sum('expected'), delivered: sum('delivered'), unexpected: sum('unexpected'), completed: sum('completed'), latencies }
+    return { sent: sum('sent'), expected: sum('expected'), delivered: sum('delivered'), unexpected: sum('unexpected'), completed: sum('completed'), latencies, crossed }
   }
 
   /** Closes every client (the workers stay up for the next server). */

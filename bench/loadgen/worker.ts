@@ -28,12 +28,13 @@ const now = () => performance.timeOrigin + performance.now()
 
 let docs: DocState[] = []
 let latencies: number[] = []
+let crossed: number[] = []
 let delivered = 0
 let unexpected = 0
 /** Flood mode: called when an update reached every reader of its document. */
 let onComplete: ((writer: LoadClient) => void) | null = null
 
-function onUpdate(doc: DocState, id: number): void {
+function onUpdate(doc: DocState, id: number, reader: LoadClient): void {
   const entry = doc.pending.get(id)
   if (!entry) {
     unexpected++
@@ -41,6 +42,7 @@ function onUpdate(doc: DocState, id: number): void {
   }
   delivered++
   latencies.push(now() - entry.sentAt)
+  crossed.push(reader.port === entry.writer.port ? 0 : 1)
   if (--entry.remaining === 0) {
     doc.pending.delete(id)
     onComplete?.(entry.writer)
@@ -62,7 +64,7 @@ async function connect(command: Extract<Command, { cmd: 'connect' }>): Promise<{
     for (let i = 0; i < plan.clients; i++) {
       const writer = i < plan.writers
       jobs.push(async () => {
-        const client = new LoadClient(command.target, command.port, plan.name, writer, (id) => onUpdate(doc, id))
+        const client = new LoadClient(command.target, command.ports[i % command.ports.length]!, plan.name, writer, (id, reader) => onUpdate(doc, id, reader))
         doc.clients.push(client)
         if (writer) doc.writers.push(client)
         await client.synced.catch(() => {
@@ -168,8 +170,9 @@ async function drain(ms: number): Promise<void> {
 }
 
 function result(sent: number, expected: number): RunResult {
-  const out: RunResult = { sent, expected, delivered, unexpected, completed: 0, latencies: Float64Array.from(latencies) }
+  const out: RunResult = { sent, expected, delivered, unexpected, completed: 0, latencies: Float64Array.from(latencies), crossed: Uint8Array.from(crossed) }
   latencies = []
+  crossed = []
   delivered = 0
   unexpected = 0
   for (const doc of docs) doc.pending.clear()
@@ -184,10 +187,10 @@ parentPort!.on('message', (command: Command) => {
       connect(command).then((r) => reply({ type: 'connected', ...r }), fail)
       break
     case 'rate':
-      runRate(command).then((r) => reply({ type: 'result', result: r }, [r.latencies.buffer as ArrayBuffer]), fail)
+      runRate(command).then((r) => reply({ type: 'result', result: r }, [r.latencies.buffer as ArrayBuffer, r.crossed.buffer as ArrayBuffer]), fail)
       break
     case 'flood':
-      runFlood(command).then((r) => reply({ type: 'result', result: r }, [r.latencies.buffer as ArrayBuffer]), fail)
+      runFlood(command).then((r) => reply({ type: 'result', result: r }, [r.latencies.buffer as ArrayBuffer, r.crossed.buffer as ArrayBuffer]), fail)
       break
     case 'close':
       for (const doc of docs) for (const c of doc.clients) c.close()

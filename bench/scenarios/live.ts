@@ -43,6 +43,9 @@ export interface LiveRow {
   generatorCpu: number
   connectSeconds: number
   failedClients: number
+  /** Deliveries whose reader was on the writer's server, and on another one (several servers only). */
+  sameServer: { p50: number; p99: number; max: number; n: number }
+  crossServer: { p50: number; p99: number; max: number; n: number }
 }
 
 /** The documents of `spec`, writers' phases spread evenly over one period. */
@@ -57,18 +60,69 @@ export function plans(spec: LiveSpec, prefix: string): DocPlan[] {
   }))
 }
 
+/** Every delivery of a run: its latency, and whether it crossed servers (1) or not (0). */
+export interface LiveSamples {
+  latencies: Float64Array
+  crossed: Uint8Array
+}
+
+/**
+ * One row from several runs against the same servers: deliveries pooled
+ * (percentiles over all of them), counts and CPU summed, peak RSS of the last.
+ */
+export function mergeLiveRows(rows: Array<LiveRow & LiveSamples>): LiveRow {
+  const total = rows.reduce((n, r) => n + r.latencies.length, 0)
+  const latencies = new Float64Array(total)
+  const crossed = new Uint8Array(total)
+  let at = 0
+  for (const r of rows) {
+    latencies.set(r.latencies, at)
+    crossed.set(r.crossed, at)
+    at += r.latencies.length
+  }
+  const sum = (key: 'cpu' | 'delivered' | 'expected' | 'generatorCpu' | 'connectSeconds' | 'failedClients') => rows.reduce((n, r) => n + r[key], 0)
+  return {
+    target: rows[0]!.target,
+    ...latencySummary(latencies),
+    cpu: sum('cpu'),
+    rss: rows[rows.length - 1]!.rss,
+    delivered: sum('delivered'),
+    expected: sum('expected'),
+    generatorCpu: sum('generatorCpu'),
+    connectSeconds: sum('connectSeconds'),
+    failedClients: sum('failedClients'),
+    sameServer: summaryWhere(latencies, crossed, 0),
+    crossServer: summaryWhere(latencies, crossed, 1),
+  }
+}
+
 /** Runs `spec` against a fresh `target` server. */
 export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[] = []): Promise<LiveRow> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
   const server = await startServer(target, { dataDir, nodeFlags })
+  try {
+    return await measureLive(target, [server.port], [server.pid], spec)
+  } finally {
+    await server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Runs `spec` against servers already running: client i of each document on
+ * `ports[i % ports.length]`. CPU and peak RSS are summed over `pids` (every
+ * process serving the clients).
+ */
+export async function measureLive(target: Target, ports: number[], pids: number[], spec: LiveSpec): Promise<LiveRow & LiveSamples> {
   const pool = LoadPool.start(spec.workers)
+  const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)
   try {
     const connectStart = performance.now()
-    const { failed } = await pool.connect(target, server.port, plans(spec, `live-${Date.now().toString(36)}`))
+    const { failed } = await pool.connect(target, ports, plans(spec, `live-${Date.now().toString(36)}`))
     const connectSeconds = (performance.now() - connectStart) / 1000
     // Not measured: the first seconds of any Node server are JIT warm-up.
-    await pool.run({ cmd: 'rate', periodMs: 1000 / spec.rate, startAt: performance.timeOrigin + performance.now() + 100, durationMs: spec.warmupMs, drainMs: 10_000 })
-    const cpu0 = cpuSeconds(server.pid)
+    if (spec.warmupMs > 0) await pool.run({ cmd: 'rate', periodMs: 1000 / spec.rate, startAt: performance.timeOrigin + performance.now() + 100, durationMs: spec.warmupMs, drainMs: 10_000 })
+    const cpu0 = cpuOf()
     const gen0 = process.cpuUsage()
     const result = await pool.run({
       cmd: 'rate',
@@ -77,9 +131,9 @@ export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[
       durationMs: spec.durationMs,
       drainMs: 10_000,
     })
-    const cpu = cpuSeconds(server.pid) - cpu0
+    const cpu = cpuOf() - cpu0
     const gen = process.cpuUsage(gen0)
-    const rss = peakRssBytes(server.pid)
+    const rss = pids.reduce((sum, pid) => sum + peakRssBytes(pid), 0)
     await pool.disconnect()
     return {
       target,
@@ -91,10 +145,18 @@ export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[
       generatorCpu: (gen.user + gen.system) / 1e6,
       connectSeconds,
       failedClients: failed,
+      sameServer: summaryWhere(result.latencies, result.crossed, 0),
+      crossServer: summaryWhere(result.latencies, result.crossed, 1),
+      latencies: result.latencies,
+      crossed: result.crossed,
     }
   } finally {
     await pool.stop()
-    await server.stop()
-    rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+/** Latency summary of the deliveries whose `crossed` flag is `flag`. */
+function summaryWhere(latencies: Float64Array, crossed: Uint8Array, flag: number): LiveRow['sameServer'] {
+  const picked = latencies.filter((_, i) => crossed[i] === flag)
+  return { ...latencySummary(picked), n: picked.length }
 }

@@ -15,12 +15,12 @@ import type { Target } from '../wire.js'
 
 // Many writers, each on its own document with one reader: the reader only
 // witnesses what the relay committed, so fan-out costs as little as possible.
-const DOCS = 100
+export const DOCS = 100
 const WRITERS_PER_DOC = 1
-const WINDOW = 16
-const WARMUP_MS = 2000
+export const WINDOW = 16
+export const WARMUP_MS = 2000
 
-interface Row {
+export interface Row {
   target: Target
   perSecond: number
   p50: number
@@ -33,31 +33,38 @@ interface Row {
 async function measure(target: Target, settings: Settings): Promise<Row> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
   const server = await startServer(target, { dataDir })
+  try {
+    return { target, ...(await measureFlood(target, server.port, server.pid, settings)) }
+  } finally {
+    await server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** Durable throughput of the server `pid` listening on `port` (already running). */
+export async function measureFlood(target: Target, port: number, pid: number, settings: Settings): Promise<Omit<Row, 'target'>> {
   const pool = LoadPool.start(settings.workers)
   try {
     const docs = Array.from({ length: DOCS }, (_, d) => ({ name: `flood-${d}`, clients: WRITERS_PER_DOC + 1, writers: WRITERS_PER_DOC, phases: [] }))
-    await pool.connect(target, server.port, docs)
+    await pool.connect(target, port, docs)
     const at = () => performance.timeOrigin + performance.now() + 100
     await pool.run({ cmd: 'flood', window: WINDOW, startAt: at(), durationMs: WARMUP_MS, drainMs: 10_000 })
-    const cpu0 = cpuSeconds(server.pid)
+    const cpu0 = cpuSeconds(pid)
     const gen0 = process.cpuUsage()
     const durationMs = settings.throughputSeconds * 1000
     const result = await pool.run({ cmd: 'flood', window: WINDOW, startAt: at(), durationMs, drainMs: 10_000 })
     const gen = process.cpuUsage(gen0)
     const row = {
-      target,
       perSecond: result.completed / (durationMs / 1000),
       ...latencySummary(result.latencies),
-      cpu: cpuSeconds(server.pid) - cpu0,
-      rss: peakRssBytes(server.pid),
+      cpu: cpuSeconds(pid) - cpu0,
+      rss: peakRssBytes(pid),
       generatorCpu: (gen.user + gen.system) / 1e6,
     }
     await pool.disconnect()
     return row
   } finally {
     await pool.stop()
-    await server.stop()
-    rmSync(dataDir, { recursive: true, force: true })
   }
 }
 

@@ -72,3 +72,13 @@ export async function importFile(file: File): Promise<{ name: string; url: strin
     body: await file.text(),
   })
 }
+
+/** Sets the title of `doc`, as an edit by `by` that open editors see live. */
+export function renameDoc(doc: string, title: string, by: string): Promise<{ title: string }> {
+  return call(`${base(doc)}/title`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title, by }) })
+}
+
+/** Deletes `doc`, its history and its versions, for everyone. */
+export function deleteDoc(doc: string): Promise<{ deleted: string }> {
+  return call(base(doc), { method: 'DELETE' })
+}

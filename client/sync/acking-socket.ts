@@ -29,3 +29,6 @@ export function ackingWebSocket(tracker: SaveTracker): typeof WebSocket {
 
 /** The SAVE_ACK message type, for registering a handler on the provider. */
 export const SAVE_ACK = MessageType.SAVE_ACK
+
+/** The VERSIONS_CHANGED message type (sent to us because we asked for SAVE_ACKs). */
+export const VERSIONS_CHANGED = MessageType.VERSIONS_CHANGED

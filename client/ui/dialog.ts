@@ -53,3 +53,34 @@ export function promptDialog(options: {
   dialog.showModal()
   input.select()
 }
+
+/**
+ * Asks to confirm something that cannot be undone. `confirm` runs only on the
+ * confirm button; Cancel, Escape and the backdrop leave everything as it was.
+ */
+export function confirmDialog(options: { title: string; message: string; confirmLabel: string; confirm(): void }): void {
+  const dialog = document.createElement('dialog')
+  dialog.className = 'prompt confirm'
+  const form = document.createElement('form')
+  form.method = 'dialog'
+  const heading = Object.assign(document.createElement('h2'), { textContent: options.title })
+  const message = Object.assign(document.createElement('p'), { textContent: options.message })
+  const ok = Object.assign(document.createElement('button'), { type: 'submit', textContent: options.confirmLabel, className: 'danger' })
+  const cancel = Object.assign(document.createElement('button'), { type: 'button', textContent: 'Cancel' })
+  const actions = document.createElement('div')
+  actions.className = 'actions'
+  actions.append(cancel, ok)
+  form.append(heading, message, actions)
+  dialog.append(form)
+  document.body.append(dialog)
+  cancel.addEventListener('click', () => dialog.close())
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    dialog.close()
+    options.confirm()
+  })
+  dialog.addEventListener('close', () => dialog.remove())
+  dialog.showModal()
+  // The safe choice has the focus, so a stray Enter does not delete.
+  cancel.focus()
+}

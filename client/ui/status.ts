@@ -20,23 +20,38 @@ export function bindConnectionStatus(element: HTMLElement, provider: WebsocketPr
   // The provider says "connecting" on every retry; once the connection was
   // lost, the user is offline until it is back, retries or not.
   provider.on('status', ({ status }: { status: keyof typeof CONNECTION_LABELS }) => {
+    if (element.dataset.status === 'deleted') return
     if (status === 'connecting' && element.dataset.status === 'disconnected') return
     show(status)
   })
   show(provider.wsconnected ? 'connected' : 'connecting')
 }
 
-export function bindSaveStatus(element: HTMLElement, tracker: SaveTracker): void {
+/** Shows the save state in `element`; the returned function stops (the document was deleted). */
+export function bindSaveStatus(element: HTMLElement, tracker: SaveTracker): () => void {
   const show = (state: SaveState) => {
     element.dataset.save = state
     element.textContent = SAVE_LABELS[state]
   }
-  tracker.onChange(show)
+  const unsubscribe = tracker.onChange(show)
   show(tracker.state)
   // Closing the tab with edits the relay does not have yet asks first.
-  window.addEventListener('beforeunload', (event) => {
+  const warn = (event: BeforeUnloadEvent) => {
     if (tracker.state === 'saved') return
     event.preventDefault()
     event.returnValue = ''
-  })
+  }
+  window.addEventListener('beforeunload', warn)
+  return () => {
+    unsubscribe()
+    window.removeEventListener('beforeunload', warn)
+    element.textContent = ''
+    delete element.dataset.save
+  }
+}
+
+/** Shows that the document is gone for good, whatever the provider says next. */
+export function showDeletedStatus(element: HTMLElement): void {
+  element.dataset.status = 'deleted'
+  element.textContent = 'Deleted'
 }

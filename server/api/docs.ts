@@ -1,5 +1,6 @@
 /**
- * The document API beyond listing: export, versions, restore and import.
+ * The document API beyond listing: export, versions, restore, import,
+ * rename and delete.
  *
  *   GET  /api/docs/<name>/export?format=md|html|txt[&version=<id>]
  *   GET  /api/docs/<name>/versions[?limit=&before=]
@@ -7,6 +8,8 @@
  *   GET  /api/docs/<name>/versions/<id>
  *   POST /api/docs/<name>/versions/<id>/restore       {"by"}
  *   POST /api/docs/import[?title=]                    Markdown or HTML body
+ *   PUT  /api/docs/<name>/title                       {"title", "by"}
+ *   DELETE /api/docs/<name>
  *
  * Every refusal has a status and a reason (docs/protocol.md lists them).
  */
@@ -19,6 +22,8 @@ import type { VersionStore } from '../store/versions.js'
 import { History, MAX_LABEL_LENGTH } from '../versions/history.js'
 import { currentDoc } from '../relay/current.js'
 import { docFromState, readDoc, type ReadDoc } from '../render/ydoc.js'
+import { deleteDoc, renameDoc } from './manage.js'
+import { DocumentDeleted } from '../versions/history.js'
 import { HttpError, readJson, sendJson } from './http-util.js'
 
 export interface DocsApiOptions {
@@ -43,6 +48,8 @@ export interface DocsApi {
 }
 
 const DOC_ROUTE = /^\/api\/docs\/([^/]+)\/(export|versions)(?:\/(\d+)(\/restore)?)?$/
+/** The routes about a whole document: its title and itself. */
+const MANAGE_ROUTE = /^\/api\/docs\/([^/]+)(\/title)?$/
 const PAGE_DEFAULT = 20
 const PAGE_MAX = 100
 
@@ -91,12 +98,30 @@ export function createDocsApi(options: DocsApiOptions): DocsApi {
   }
 
   const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
-    if (path === '/api/docs/import') {
+    // DELETE /api/docs/import deletes the document named "import".
+    if (path === '/api/docs/import' && req.method !== 'DELETE') {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST to import')
       // Import and export load their parsers and serialisers (linkedom,
       // markdown, y-prosemirror: tens of MiB) on first use, not at start-up.
       const { importDoc } = await import('./import.js')
       return sendJson(res, 201, await importDoc(req, query, options))
+    }
+    const manage = MANAGE_ROUTE.exec(path)
+    if (manage) {
+      const name = manage[1]!
+      if (!isValidDocName(name)) throw new HttpError(400, 'invalid document name: use 1-128 characters of A-Z a-z 0-9 . _ -')
+      const manageOptions = { rooms: options.rooms, store: options.store, history }
+      if (manage[2]) {
+        if (req.method !== 'PUT') throw new HttpError(405, 'use PUT to rename')
+        const body = await readJson(req)
+        if (typeof body.title !== 'string') throw new HttpError(400, 'title must be a string')
+        const by = typeof body.by === 'string' ? body.by.trim().slice(0, MAX_LABEL_LENGTH) : ''
+        return sendJson(res, 200, { title: await renameDoc(manageOptions, name, body.title.trim(), by) })
+      }
+      if (req.method !== 'DELETE') throw new HttpError(405, 'use DELETE to delete a document')
+      await deleteDoc(manageOptions, name)
+      options.log.info({ doc: name }, 'document deleted')
+      return sendJson(res, 200, { deleted: name })
     }
     const match = DOC_ROUTE.exec(path)!
     // Matched raw, like the WebSocket path: valid names need no decoding.
@@ -165,10 +190,12 @@ export function createDocsApi(options: DocsApiOptions): DocsApi {
   return {
     history,
     handle(req, res, path) {
-      if (path !== '/api/docs/import' && !DOC_ROUTE.test(path)) return false
+      if (path !== '/api/docs/import' && !DOC_ROUTE.test(path) && !MANAGE_ROUTE.test(path)) return false
       const query = new URL(req.url ?? '/', 'http://relay').searchParams
       route(req, res, path, query).catch((err: unknown) => {
         if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message })
+        // Deleted while a version of it was asked for.
+        if (err instanceof DocumentDeleted) return sendJson(res, 404, { error: err.message })
         options.log.error({ err, path }, 'document API failed')
         sendJson(res, 503, { error: 'the document store is unavailable; try again' })
       })

@@ -63,6 +63,10 @@ export class RoomLink implements RoomFanout {
     this.publish({ kind: 'awareness', relay: this.channel.relayId, update })
   }
 
+  deleted(): void {
+    this.publish({ kind: 'deleted', relay: this.channel.relayId })
+  }
+
   catchingUp(): Promise<void> | null {
     // Cut off, every new client's first sync reads the store first.
     if (!this.channel.listening) return this.resync()
@@ -98,6 +102,9 @@ export class RoomLink implements RoomFanout {
           break
         case 'resync':
           void this.resync()
+          break
+        case 'deleted':
+          room.deletedElsewhere()
           break
       }
     } catch (err) {

@@ -8,19 +8,22 @@
  * - QUERY_AWARENESS (2): "send me your clients' presence" (a relay that just joined).
  * - RESYNC (3): "I may have published into the void; read the store"
  *   (sent when the sender's connection to Redis comes back).
+ * - DELETED (4): "I am deleting this document": close its clients with
+ *   DOC_DELETED and drop it from memory.
  *
  * Layout: varuint type, varString relay id, then the payload if any.
  */
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 
-export const RelayMessageType = { UPDATE: 0, AWARENESS: 1, QUERY_AWARENESS: 2, RESYNC: 3 } as const
+export const RelayMessageType = { UPDATE: 0, AWARENESS: 1, QUERY_AWARENESS: 2, RESYNC: 3, DELETED: 4 } as const
 
 export type RelayMessage =
   | { kind: 'update'; relay: string; update: Uint8Array }
   | { kind: 'awareness'; relay: string; update: Uint8Array }
   | { kind: 'query-awareness'; relay: string }
   | { kind: 'resync'; relay: string }
+  | { kind: 'deleted'; relay: string }
 
 /** Encodes one relay-to-relay message. */
 export function encodeRelayMessage(message: RelayMessage): Uint8Array {
@@ -38,6 +41,10 @@ export function encodeRelayMessage(message: RelayMessage): Uint8Array {
       break
     case 'resync':
       encoding.writeVarUint(e, RelayMessageType.RESYNC)
+      encoding.writeVarString(e, message.relay)
+      break
+    case 'deleted':
+      encoding.writeVarUint(e, RelayMessageType.DELETED)
       encoding.writeVarString(e, message.relay)
       break
   }
@@ -62,6 +69,9 @@ export function decodeRelayMessage(bytes: Uint8Array): RelayMessage {
       break
     case RelayMessageType.RESYNC:
       message = { kind: 'resync', relay }
+      break
+    case RelayMessageType.DELETED:
+      message = { kind: 'deleted', relay }
       break
     default:
       throw new Error(`unknown relay message type ${type}`)

@@ -73,7 +73,8 @@ export class Connection implements Peer {
         this.queued = null
         for (const frame of queued) if (!this.closing) this.handle(frame)
       },
-      () => this.close(CloseCode.STORE_FAILED, 'could not load the document; try again'),
+      (err: unknown) =>
+        err instanceof Refusal ? this.refuse(err) : this.close(CloseCode.STORE_FAILED, 'could not load the document; try again'),
     )
   }
 

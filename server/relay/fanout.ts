@@ -29,6 +29,8 @@ export interface RoomFanout {
    * null when it is in step with them. A sync reply waits for it.
    */
   catchingUp(): Promise<void> | null
+  /** This relay is deleting the document: the others close its clients (DOC_DELETED) and drop it. */
+  deleted(): void
   /** The room left memory. */
   close(): void
 }
@@ -45,6 +47,7 @@ const alone: RoomFanout = {
   update: () => undefined,
   awareness: () => undefined,
   catchingUp: () => null,
+  deleted: () => undefined,
   close: () => undefined,
 }
 

@@ -18,10 +18,11 @@ import {
   encodeSyncStep2,
   encodeSyncUpdate,
   encodeSaveAck,
+  encodeVersionsChanged,
   CloseCode,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
-import { Refusal } from '../limits.js'
+import { Refusal, type UnsavedBytes } from '../limits.js'
 import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
 import { REMOTE, type RoomFanout } from './fanout.js'
 
@@ -53,8 +54,12 @@ export interface RoomOptions {
   onEmpty(room: Room): void
   /** Called when the store failed; the room must be dropped from memory. */
   onFailed(room: Room): void
+  /** Called when another relay deleted the document; the room must be closed and dropped. */
+  onDeletedElsewhere?(room: Room): void
   /** Other relays serving this document (none by default). */
   fanout?: RoomFanout
+  /** The relay's updates awaiting a commit, shared by its rooms; new content past its cap is refused (4503). */
+  unsaved?: UnsavedBytes
 }
 
 /** Origin of the transaction that applies the stored log: not a new update. */
@@ -188,7 +193,10 @@ export class Room {
         // A new client answers our step 1 with an empty update: nothing to
         // apply, but it still counts as a frame to acknowledge.
         // Emits 'update' (-> commitThenRelay) when it changes the document.
-        if (!isEmptyUpdate(message.update)) Y.applyUpdate(this.doc, message.update, peer)
+        if (!isEmptyUpdate(message.update)) {
+          this.refuseIfBacklogged(message.update)
+          Y.applyUpdate(this.doc, message.update, peer)
+        }
         const received = ++peer.updatesReceived
         // Acknowledged only once committed: "saved" must never be a guess.
         if (peer.wantsSaveAcks) this.afterCommit(() => peer.send(encodeSaveAck(received)))
@@ -209,6 +217,7 @@ export class Room {
         )
         break
       case 'save-ack': // relay -> client only
+      case 'versions-changed':
       case 'unknown':
         break
     }
@@ -217,6 +226,21 @@ export class Room {
   /** Resolves once every update applied so far is committed (or failed). */
   settled(): Promise<void> {
     return this.committed.catch(() => undefined)
+  }
+
+  /**
+   * Tells the peers that speak Tandem's extensions (they sent
+   * SAVE_ACK_REQUEST) that version `id` was recorded; stock clients, which
+   * would not know the frame, are not told.
+   */
+  versionRecorded(id: number): void {
+    const frame = encodeVersionsChanged(id)
+    for (const peer of this.peers) if (peer.wantsSaveAcks) peer.send(frame)
+  }
+
+  /** Another relay deleted this document (its fanout said so). */
+  deletedElsewhere(): void {
+    this.options.onDeletedElsewhere?.(this)
   }
 
   /** Closes every peer's connection with `code`. */
@@ -276,6 +300,20 @@ export class Room {
     throw new Refusal(CloseCode.DOC_TOO_LARGE)
   }
 
+  /**
+   * While the store cannot commit, accepted updates wait in memory. Past the
+   * relay's cap, an update bringing content the document lacks is refused
+   * before it is applied. One that brings none (a reconnecting client resending
+   * what is here, or deleting existing content) passes: what it can add is
+   * bounded by the document, and its sender keeps reading.
+   */
+  private refuseIfBacklogged(update: Uint8Array): void {
+    const unsaved = this.options.unsaved
+    if (!unsaved?.wouldExceed(update.byteLength)) return
+    if (!bringsNewContent(update, this.doc)) return
+    throw new Refusal(CloseCode.STORE_BACKLOG)
+  }
+
   private afterCommit(fn: () => void): void {
     this.committed.then(fn, () => undefined)
   }
@@ -289,6 +327,8 @@ export class Room {
       return
     }
     const commit = this.store.append(this.name, update)
+    const unsaved = this.options.unsaved
+    unsaved?.hold(update.byteLength)
     // Queued right behind the update, so both land in the same group commit.
     this.storeTitleIfChanged()
     // The store settles commits in order, so the newest one covers all before.
@@ -297,13 +337,19 @@ export class Room {
     this.logBytes += update.byteLength
     commit.then(
       () => {
+        unsaved?.release(update.byteLength)
         // Durability first: only now, with the update committed, may anyone see it.
+        // Other relays first: one publish, and their clients' delivery then
+        // runs while this relay writes to its own peers.
+        this.options.fanout?.update(update)
         const frame = encodeSyncUpdate(update)
         for (const peer of this.peers) if (peer !== origin) peer.send(frame)
-        this.options.fanout?.update(update)
         this.compactIfDue()
       },
-      (err: Error) => this.fail(err),
+      (err: Error) => {
+        unsaved?.release(update.byteLength)
+        this.fail(err)
+      },
     )
   }
 
@@ -371,6 +417,15 @@ export class Room {
 /** The encoded state vector of an empty document (no clients). */
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return stateVector.byteLength === 1 && stateVector[0] === 0
+}
+
+/** True when `update` holds an item `doc` lacks (by client clock); deletions alone do not count. */
+function bringsNewContent(update: Uint8Array, doc: Y.Doc): boolean {
+  // `to`: per client, the clock just past the update's last item.
+  for (const [client, clock] of Y.parseUpdateMeta(update).to) {
+    if (clock > Y.getState(doc.store, client)) return true
+  }
+  return false
 }
 
 /** The v1 update that changes nothing: no structs, empty delete set. */

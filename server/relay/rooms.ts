@@ -8,6 +8,8 @@ import type { Logger } from 'pino'
 import { Room, type Peer } from './room.js'
 import type { DocStore } from '../store/store.js'
 import { noFanout, type Fanout, type RoomFanout } from './fanout.js'
+import { Refusal, type UnsavedBytes } from '../limits.js'
+import { CloseCode } from '../../shared/protocol.js'
 
 export interface RoomsOptions {
   store: DocStore
@@ -19,6 +21,8 @@ export interface RoomsOptions {
   maxDocBytes: number
   /** Other relays serving the same documents (none by default). */
   fanout?: Fanout
+  /** Updates awaiting a commit, across every room; new content past its cap is refused. */
+  unsaved?: UnsavedBytes
 }
 
 interface Entry {
@@ -35,6 +39,10 @@ interface Entry {
  */
 export class Rooms extends EventEmitter {
   private readonly entries = new Map<string, Entry>()
+  /** Deletions under way: the document is loaded again only once they end. */
+  private readonly deleting = new Map<string, Promise<void>>()
+  /** Rooms of deleted documents, still in memory while their commits settle. */
+  private readonly deleted = new WeakSet<Room>()
 
   constructor(private readonly options: RoomsOptions) {
     super()
@@ -57,14 +65,19 @@ export class Rooms extends EventEmitter {
 
   /**
    * Adds `peer` to the room of `name`, loading the document first if needed.
-   * Rejects when the store cannot load it.
+   * Rejects when the store cannot load it, and with a Refusal (DOC_DELETED)
+   * while the document is being deleted.
    */
   async join(name: string, peer: Peer): Promise<Room> {
+    // Whoever connects while a document is deleted held it open before: its
+    // copy must not become a new document under the same name.
+    if (this.deleting.has(name)) throw new Refusal(CloseCode.DOC_DELETED)
     const entry = this.entry(name)
     clearTimeout(entry.unloadTimer)
     const room = await entry.loading
-    // The room may have been unloaded while we waited; load it afresh.
-    if (room.destroyed) return this.join(name, peer)
+    // The room may have been unloaded (or its document deleted) while we
+    // waited; load it afresh (after the deletion).
+    if (room.destroyed || this.deleted.has(room)) return this.join(name, peer)
     room.join(peer)
     return room
   }
@@ -76,9 +89,54 @@ export class Rooms extends EventEmitter {
    */
   async open(name: string): Promise<Room> {
     const room = await this.entry(name).loading
-    if (room.destroyed) return this.open(name)
+    if (room.destroyed || this.deleted.has(room)) return this.open(name)
     if (room.peerCount === 0) this.scheduleUnload(room)
     return room
+  }
+
+  /**
+   * Deletes a document: closes its peers with `code`, waits for the commits
+   * already under way, drops it from memory, then runs `remove` (the store's
+   * delete). Until `remove` is done, nobody can load the document again, so
+   * no update applied meanwhile can write the old content back: a late peer
+   * joins only afterwards, to a fresh, empty document.
+   */
+  async delete(name: string, code: number, remove: () => Promise<void>): Promise<void> {
+    await this.deleting.get(name)?.catch(() => undefined)
+    const entry = this.entries.get(name)
+    this.entries.delete(name)
+    const deleting = (async () => {
+      if (entry) {
+        clearTimeout(entry.unloadTimer)
+        const room = await entry.loading.catch(() => null)
+        if (room) {
+          this.deleted.add(room)
+          // Other relays close their clients of it too, before the rows go.
+          entry.fanout.deleted()
+          room.closeAll(code)
+          await room.settled()
+          room.destroy()
+        }
+        entry.fanout.close()
+        if (room) this.emit('unload', name)
+      }
+      await remove()
+    })()
+    this.deleting.set(name, deleting)
+    try {
+      await deleting
+    } finally {
+      if (this.deleting.get(name) === deleting) this.deleting.delete(name)
+    }
+  }
+
+  /** Another relay deleted `room`'s document: close its peers, then free it (its rows are that relay's to remove). */
+  private async dropDeleted(room: Room): Promise<void> {
+    if (this.deleted.has(room)) return
+    this.deleted.add(room)
+    room.closeAll(CloseCode.DOC_DELETED)
+    await room.settled()
+    if (this.remove(room)) this.emit('unload', room.name)
   }
 
   /** Closes every peer with `code`, waits for pending commits, frees every room. */
@@ -100,20 +158,26 @@ export class Rooms extends EventEmitter {
     let entry = this.entries.get(name)
     if (entry) return entry
     const fanout = (this.options.fanout ?? noFanout).join(name)
+    // A document being deleted is read only once it is gone from the store.
+    const deleted = this.deleting.get(name)?.catch(() => undefined)
     // Listen to other relays before reading the store: an update they commit
     // meanwhile is then either in what we read or in what we hear.
-    const loading = fanout.ready
+    const loading = Promise.all([fanout.ready, deleted])
       .then(() =>
         Room.load(name, this.options.store, {
           compactAfterUpdates: this.options.compactAfterUpdates,
           compactAfterBytes: this.options.compactAfterBytes,
           maxDocBytes: this.options.maxDocBytes,
+          unsaved: this.options.unsaved,
           log: this.options.log,
           onEmpty: (room) => {
+            // A deleted document's last peer leaving is no reason to save it.
+            if (this.deleted.has(room)) return
             this.emit('empty', room)
             this.scheduleUnload(room)
           },
           onFailed: (room) => this.remove(room),
+          onDeletedElsewhere: (room) => void this.dropDeleted(room),
           fanout,
         }),
       )

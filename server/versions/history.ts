@@ -35,9 +35,17 @@ interface Pending {
   timer?: NodeJS.Timeout
 }
 
-/** The transaction origin of a restore, so its author is credited. */
-interface RestoreOrigin {
-  restoredBy: string
+/** The transaction origin of an edit the relay makes for someone (a restore, a rename), so they are credited. */
+export interface EditOrigin {
+  editedBy: string
+}
+
+/** Thrown when a version is asked of a document that is being deleted. */
+export class DocumentDeleted extends Error {
+  constructor(name: string) {
+    super(`document "${name}" was deleted`)
+    this.name = 'DocumentDeleted'
+  }
 }
 
 /** Longest label or author name kept. */
@@ -47,6 +55,12 @@ export const MAX_LABEL_LENGTH = 100
 export class History extends EventEmitter {
   private readonly pending = new WeakMap<Room, Pending>()
   private readonly tracked = new Set<Room>()
+  /** Documents being deleted (by how many deletions): no version of them may be stored meanwhile. */
+  private readonly suspended = new Map<string, number>()
+  /** Versions being stored, per document, so a deletion can wait for them. */
+  private readonly storing = new Map<string, Set<Promise<unknown>>>()
+  /** Deletions so far, per document name: a restore that spans one gives up. */
+  private readonly deletions = new Map<string, number>()
   private stopped = false
 
   constructor(private readonly options: HistoryOptions) {
@@ -85,6 +99,7 @@ export class History extends EventEmitter {
   async restore(name: string, id: number, by: string): Promise<VersionInfo | null> {
     // Loaded on first use: y-prosemirror is memory every relay would pay for a rare action.
     const { restoreInto } = await import('./restore.js')
+    const generation = this.deletions.get(name)
     const version = await this.options.versions.get(name, id)
     if (!version) return null
     const source = docFromState(version.state)
@@ -95,7 +110,9 @@ export class History extends EventEmitter {
     if (this.pending.has(before) || !(await this.matchesLatest(before))) await this.save(before, 'auto', '')
     // Opened again: the room may have left memory while that version was written.
     const room = await this.options.rooms.open(name)
-    const origin: RestoreOrigin = { restoredBy: by }
+    // Deleted meanwhile: writing the version back would resurrect the document.
+    if (this.deletions.get(name) !== generation) throw new DocumentDeleted(name)
+    const origin: EditOrigin = { editedBy: by }
     restoreInto(room.doc, doc, version.title, origin)
     const label = version.label || new Date(version.createdAt).toISOString()
     const restored = await this.save(room, 'restore', `Restored ${label}`.slice(0, MAX_LABEL_LENGTH))
@@ -114,6 +131,31 @@ export class History extends EventEmitter {
     const version = latest && (await this.options.versions.get(room.name, latest.id))
     if (!version) return false
     return Buffer.from(Y.encodeStateVectorFromUpdate(version.state)).equals(Y.encodeStateVector(room.doc))
+  }
+
+  /**
+   * Stops recording versions of `name` while it is deleted: its pending
+   * automatic version is dropped, and the returned promise resolves once
+   * versions already being stored are in (so the deletion removes them too).
+   * Call the returned `resume` once the deletion is over.
+   */
+  async suspend(name: string): Promise<() => void> {
+    this.suspended.set(name, (this.suspended.get(name) ?? 0) + 1)
+    this.deletions.set(name, (this.deletions.get(name) ?? 0) + 1)
+    for (const room of this.tracked) {
+      if (room.name !== name) continue
+      clearTimeout(this.pending.get(room)?.timer)
+      this.pending.delete(room)
+    }
+    await Promise.allSettled([...(this.storing.get(name) ?? [])])
+    let resumed = false
+    return () => {
+      if (resumed) return
+      resumed = true
+      const left = (this.suspended.get(name) ?? 1) - 1
+      if (left > 0) this.suspended.set(name, left)
+      else this.suspended.delete(name)
+    }
   }
 
   /** Saves every document with unsaved edits (before shutting down). */
@@ -139,7 +181,7 @@ export class History extends EventEmitter {
   }
 
   private edited(room: Room, origin: unknown): void {
-    if (this.stopped) return
+    if (this.stopped || this.suspended.has(room.name)) return
     let pending = this.pending.get(room)
     if (!pending) {
       pending = { authors: new Set() }
@@ -164,12 +206,26 @@ export class History extends EventEmitter {
     try {
       return await this.add(room.name, room.doc, kind, label, authors)
     } catch (err) {
-      this.options.log.error({ doc: room.name, err }, 'could not store a version')
+      if (!(err instanceof DocumentDeleted)) this.options.log.error({ doc: room.name, err }, 'could not store a version')
       throw err
     }
   }
 
   private async add(name: string, doc: Y.Doc, kind: VersionKind, label: string, authors: string[]): Promise<VersionInfo> {
+    if (this.suspended.has(name)) throw new DocumentDeleted(name)
+    const storing = this.storing.get(name) ?? new Set<Promise<unknown>>()
+    this.storing.set(name, storing)
+    const adding = this.store(name, doc, kind, label, authors)
+    storing.add(adding)
+    try {
+      return await adding
+    } finally {
+      storing.delete(adding)
+      if (storing.size === 0 && this.storing.get(name) === storing) this.storing.delete(name)
+    }
+  }
+
+  private async store(name: string, doc: Y.Doc, kind: VersionKind, label: string, authors: string[]): Promise<VersionInfo> {
     const info = {
       createdAt: Date.now(),
       label,
@@ -193,7 +249,7 @@ export class History extends EventEmitter {
 /** Names of the people behind an update: a peer's awareness users, or a restore's author. */
 function authorsOf(room: Room, origin: unknown): string[] {
   if (typeof origin !== 'object' || origin === null) return []
-  if ('restoredBy' in origin) return [String((origin as RestoreOrigin).restoredBy)].filter(Boolean)
+  if ('editedBy' in origin) return [String((origin as EditOrigin).editedBy)].filter(Boolean)
   if (!('awarenessIds' in origin)) return []
   const names: string[] = []
   for (const id of (origin as { awarenessIds: Set<number> }).awarenessIds) {

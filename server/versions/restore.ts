@@ -24,6 +24,15 @@ export function restoreInto(target: Y.Doc, doc: PMNode, title: string, origin: u
   }, origin)
 }
 
+/**
+ * Sets the document's title to `title` as one transaction with `origin`
+ * (a rename from the document list): an ordinary edit of the title text,
+ * relayed live and stored like anyone's.
+ */
+export function retitle(target: Y.Doc, title: string, origin: unknown): void {
+  target.transact(() => replaceChangedPart(target.getText(TITLE_TEXT), title), origin)
+}
+
 /** Rewrites only the part of `text` between the common prefix and suffix. */
 function replaceChangedPart(text: Y.Text, wanted: string): void {
   const current = text.toString()

@@ -228,3 +228,36 @@ test('the document API (versions, export, import) needs a token for the document
   assert.equal((await api('/api/docs/import', importing, await token('guarded', 'editor'))).status, 403)
   assert.equal((await api('/api/docs/import', importing, await token('*', 'editor'))).status, 201)
 })
+
+test('renaming and deleting a document need an editor token for it (or for "*")', async () => {
+  const api = async (path: string, method: string, bearer?: string, body?: unknown) =>
+    (
+      await fetch(`http://127.0.0.1:${relay.port}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).status
+  const writer = await connectStockClient(relay.port, 'managed', new Y.Doc(), { token: await token('managed', 'editor') })
+  writer.doc.getText('title').insert(0, 'Managed')
+  const room = relay.rooms.loaded('managed')!
+  await until(room.doc, 'update', () => room.doc.getText('title').toString() === 'Managed')
+  await room.settled()
+  const retitle = { title: 'Renamed' }
+  assert.equal(await api('/api/docs/managed/title', 'PUT', undefined, retitle), 401)
+  assert.equal(await api('/api/docs/managed/title', 'PUT', await token('other', 'editor'), retitle), 403)
+  assert.equal(await api('/api/docs/managed/title', 'PUT', await token('managed', 'viewer'), retitle), 403)
+  assert.equal(await api('/api/docs/managed/title', 'PUT', await token('managed', 'commenter'), retitle), 403)
+  assert.equal(await api('/api/docs/managed', 'DELETE'), 401)
+  assert.equal(await api('/api/docs/managed', 'DELETE', await token('other', 'editor')), 403)
+  assert.equal(await api('/api/docs/managed', 'DELETE', await token('managed', 'viewer')), 403)
+  assert.equal(writer.doc.getText('title').toString(), 'Managed', 'refused requests changed nothing')
+  assert.ok((await relay.store.load('managed')).length > 0)
+  // "import" is also a document name: deleting it needs a token for it, not the import rule.
+  assert.equal(await api('/api/docs/import', 'DELETE', await token('import', 'viewer')), 403)
+  assert.equal(await api('/api/docs/import', 'DELETE', await token('import', 'editor')), 404)
+  assert.equal(await api('/api/docs/managed/title', 'PUT', await token('managed', 'editor'), retitle), 200)
+  await until(writer.doc, 'update', () => writer.doc.getText('title').toString() === 'Renamed')
+  assert.equal(await api('/api/docs/managed', 'DELETE', await token('*', 'editor')), 200)
+  assert.equal((await relay.store.load('managed')).length, 0)
+})

@@ -17,6 +17,7 @@ await import('./relay.test.js')
 await import('./bad-input.test.js')
 await import('./save-ack.test.js')
 await import('./versions.test.js')
+await import('./manage.test.js')
 
 test('the suites above stored their documents in PostgreSQL', async () => {
   const client = new pg.Client({ connectionString: postgres.url })

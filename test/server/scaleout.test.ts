@@ -221,3 +221,27 @@ test('PostgreSQL stopped and started: nothing is relayed while it is down, and n
   assert.equal(fresh.text.toString(), expected)
   for (const c of [writer, sameRelay, otherRelay, reader, fresh]) c.destroy()
 })
+
+test('deleting a document on one relay closes its clients on every relay and removes every row', { timeout: 20_000 }, async () => {
+  const [a, b] = [await relay(), await relay()]
+  const name = freshDoc()
+  const onA = await connectStockClient(a.port, name)
+  const onB = await connectStockClient(b.port, name)
+  onB.text.insert(0, 'written on B')
+  await textIs(onA, 'written on B')
+  const closedOnB = new Promise<{ code: number }>((resolve) => onB.provider.once('closed', resolve))
+  const closedOnA = new Promise<{ code: number }>((resolve) => onA.provider.once('closed', resolve))
+
+  const res = await fetch(`http://127.0.0.1:${a.port}/api/docs/${name}`, { method: 'DELETE' })
+  assert.equal(res.status, 200)
+  assert.equal((await closedOnA).code, 4404)
+  assert.equal((await closedOnB).code, 4404)
+  // B dropped its copy: nothing in its memory can write the document back.
+  await until(b.rooms, 'unload', () => !b.rooms.has(name))
+  assert.deepEqual(await b.store.load(name), [])
+  assert.ok(!(await b.store.list()).some((d) => d.name === name))
+  // A new client on B starts an empty document.
+  const fresh = await connectStockClient(b.port, name)
+  assert.equal(fresh.text.toString(), '')
+  for (const c of [onA, onB, fresh]) c.destroy()
+})

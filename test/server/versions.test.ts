@@ -7,7 +7,8 @@ import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import { prosemirrorJSONToYXmlFragment } from 'y-prosemirror'
-import { connectStockClient, until, type StockClient } from '../helpers/clients.js'
+import { connectStockClient, drained, openRawSocket, until, type StockClient } from '../helpers/clients.js'
+import { decodeMessage, encodeQueryAwareness, encodeSaveAckRequest, MessageType, type Message } from '../../shared/protocol.js'
 import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
 import type { Relay } from '../../server/relay.js'
 import type { VersionInfo } from '../../server/store/versions.js'
@@ -339,4 +340,39 @@ test('edits that never made it into a version (a crash) are saved before a resto
   const saved = await (await fetch(url(`/api/docs/${name}/export?format=txt&version=${versions[1]!.id}`))).text()
   assert.equal(saved, 'original and unsaved\n')
   assert.equal(await (await fetch(url(`/api/docs/${name}/export?format=txt`))).text(), 'original\n')
+})
+
+test('a recorded version is announced (VERSIONS_CHANGED) to Tandem clients only, never to stock ones', async () => {
+  const name = freshDoc()
+  const ada = await person(name, 'Ada')
+  write(ada, ['announced'])
+  // A client that speaks Tandem's extensions: it asked for SAVE_ACKs.
+  const tandem = await openRawSocket(relay.port, `/ws/${name}`)
+  const answered = new Promise((resolve) => tandem.on('message', (data: Buffer) => data[0] === MessageType.AWARENESS && resolve(undefined)))
+  tandem.send(encodeSaveAckRequest())
+  tandem.send(encodeQueryAwareness())
+  await answered // both frames are handled: it is in the room and opted in
+  const stockTypes: number[] = []
+  ada.provider.ws!.addEventListener('message', (event: { data: ArrayBuffer }) => stockTypes.push(new Uint8Array(event.data)[0]!))
+
+  const announced = new Promise<Message>((resolve) =>
+    tandem.on('message', (data: Buffer) => data[0] === MessageType.VERSIONS_CHANGED && resolve(decodeMessage(new Uint8Array(data)))),
+  )
+  const res = await post(`/api/docs/${name}/versions`, { label: 'Announced' })
+  assert.equal(res.status, 201)
+  const { version } = (await res.json()) as { version: VersionInfo }
+  assert.deepEqual(await announced, { kind: 'versions-changed', versionId: version.id })
+  // Everything sent to the stock client before now has arrived: none of it is Tandem's.
+  await drained(ada)
+  assert.ok(stockTypes.length > 0)
+  assert.ok(!stockTypes.includes(MessageType.VERSIONS_CHANGED), `stock client got ${stockTypes}`)
+  // Automatic versions are announced too.
+  const automatic = new Promise<Message>((resolve) =>
+    tandem.on('message', (data: Buffer) => data[0] === MessageType.VERSIONS_CHANGED && resolve(decodeMessage(new Uint8Array(data)))),
+  )
+  const next = nextVersion(name)
+  write(ada, ['edited again'])
+  assert.deepEqual(await automatic, { kind: 'versions-changed', versionId: (await next).id })
+  tandem.terminate()
+  ada.destroy()
 })

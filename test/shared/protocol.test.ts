@@ -14,6 +14,7 @@ import {
   MalformedMessageError,
   encodeSaveAck,
   encodeSaveAckRequest,
+  encodeVersionsChanged,
   isUpdateFrame,
 } from '../../shared/protocol.js'
 
@@ -80,6 +81,14 @@ test('the save acknowledgement extension has fixed bytes and decodes', () => {
   assert.deepEqual(decodeMessage(encodeSaveAckRequest()), { kind: 'save-ack-request' })
   assert.deepEqual(decodeMessage(encodeSaveAck(300)), { kind: 'save-ack', committed: 300 })
   assert.throws(() => decodeMessage(new Uint8Array([101])), MalformedMessageError)
+})
+
+test('the versions-changed extension has fixed bytes and decodes', () => {
+  assert.deepEqual(encodeVersionsChanged(5), new Uint8Array([102, 5]))
+  assert.deepEqual(encodeVersionsChanged(300), new Uint8Array([102, 0xac, 0x02]))
+  assert.deepEqual(decodeMessage(encodeVersionsChanged(300)), { kind: 'versions-changed', versionId: 300 })
+  assert.throws(() => decodeMessage(new Uint8Array([102])), MalformedMessageError)
+  assert.throws(() => decodeMessage(new Uint8Array([102, 1, 0])), MalformedMessageError)
 })
 
 test('update frames are recognised from their first two bytes', () => {

@@ -12,6 +12,7 @@ test('each relay message has a fixed layout: type, relay id, payload', () => {
   assert.deepEqual([...encodeRelayMessage({ kind: 'awareness', relay: 'r1', update: new Uint8Array([9]) })], [1, 2, 0x72, 0x31, 1, 9])
   assert.deepEqual([...encodeRelayMessage({ kind: 'query-awareness', relay: 'r1' })], [2, 2, 0x72, 0x31])
   assert.deepEqual([...encodeRelayMessage({ kind: 'resync', relay: 'r1' })], [3, 2, 0x72, 0x31])
+  assert.deepEqual([...encodeRelayMessage({ kind: 'deleted', relay: 'r1' })], [4, 2, 0x72, 0x31])
 })
 
 test('every relay message decodes to what was encoded', () => {
@@ -20,6 +21,7 @@ test('every relay message decodes to what was encoded', () => {
     { kind: 'awareness', relay: 'a-relay', update: new Uint8Array([4]) },
     { kind: 'query-awareness', relay: 'b' },
     { kind: 'resync', relay: 'c' },
+    { kind: 'deleted', relay: 'd' },
   ]
   for (const message of messages) assert.deepEqual(decodeRelayMessage(encodeRelayMessage(message)), message)
 })

@@ -10,7 +10,7 @@ import { prosemirrorJSONToYDoc, yXmlFragmentToProseMirrorRootNode } from 'y-pros
 import { schema } from '../../../shared/schema.js'
 import { CONTENT_FRAGMENT, TITLE_TEXT } from '../../../shared/docmodel.js'
 import { readDoc } from '../../../server/render/ydoc.js'
-import { toHtml, toMarkdown, toText } from '../../../server/render/formats.js'
+import { markdownSerializer, toHtml, toMarkdown, toText } from '../../../server/render/formats.js'
 import { parseHTML } from 'linkedom'
 import { fromHtml, fromMarkdown } from '../../../server/render/parse.js'
 
@@ -107,7 +107,7 @@ test('HTML export is a standalone page whose title and text are escaped', () => 
   assert.ok(html.includes('<h1>Plan</h1>'))
   assert.ok(html.includes('<strong>bold</strong>'))
   assert.ok(html.includes('a &lt;link&gt;</a>'))
-  assert.ok(html.includes('href="https://example.com/a?b=1&c=2"'), html)
+  assert.ok(html.includes('href="https://example.com/a?b=1&amp;c=2"'), html)
   assert.ok(html.includes('<li data-checked="true"><p>done</p></li>'))
   assert.ok(html.includes('@media print'))
 })
@@ -150,4 +150,48 @@ test('HTML import keeps what the schema knows and drops scripts and unsafe links
   assert.equal(parsed.doc.lastChild!.type.name, 'task_list')
   assert.equal(parsed.doc.lastChild!.firstChild!.attrs.checked, true)
   assert.equal(parsed.doc.lastChild!.lastChild!.attrs.checked, true)
+})
+
+test('Markdown of a long document, written in chunks, equals one pass of the serialiser', () => {
+  const para = (text: string, breakAtEnd = false) => ({
+    type: 'paragraph',
+    content: [{ type: 'text', text }, ...(breakAtEnd ? [{ type: 'hard_break' }] : [])],
+  })
+  const list = (type: string, item: string) => ({
+    type,
+    content: [{ type: type === 'task_list' ? 'task_item' : 'list_item', content: [para(item)] }],
+  })
+  const content: unknown[] = []
+  // Every kind of neighbour at every position a chunk boundary can fall on.
+  for (let i = 0; i < 60; i++) {
+    const kind = i % 6
+    if (kind === 0) content.push(para(`p${i} *not emphasis* # not heading`))
+    if (kind === 1) content.push(list('bullet_list', `b${i}`), list('bullet_list', `b${i}'`))
+    if (kind === 2) content.push(list('ordered_list', `o${i}`), list('ordered_list', `o${i}'`), list('ordered_list', `o${i}''`))
+    if (kind === 3) content.push(para(`ends in a break ${i}`, true))
+    if (kind === 4) content.push(list('task_list', `t${i}`), list('task_list', `t${i}'`))
+    if (kind === 5) content.push({ type: 'code_block', content: [{ type: 'text', text: `code ${i}` }] }, { type: 'horizontal_rule' })
+  }
+  const doc = schema.nodeFromJSON({ type: 'doc', content })
+  assert.equal(toMarkdown(doc), markdownSerializer.serialize(doc) + '\n')
+})
+
+test('exported HTML escapes text and attributes and writes void elements without end tags', () => {
+  const { nodes: n, marks: m } = schema
+  const doc = n.doc.create(null, [
+    n.paragraph.create(null, [schema.text('a & b < c > d\u00a0e'), n.hard_break.create(), n.image.create({ src: 'https://i.example/x.png?a=1&b="2"', alt: 'x' })]),
+    n.horizontal_rule.create(),
+    n.paragraph.create(null, schema.text('l', [m.link.create({ href: 'https://a.example/?q=1&copy=2' })])),
+  ])
+  const html = toHtml(doc, 't')
+  const body = html.slice(html.indexOf('<body>\n') + 7, html.lastIndexOf('\n</body>'))
+  assert.equal(
+    body,
+    '<p>a &amp; b &lt; c &gt; d&#160;e<br><img src="https://i.example/x.png?a=1&amp;b=&quot;2&quot;" alt="x"></p><hr>' +
+      '<p><a href="https://a.example/?q=1&amp;copy=2" rel="noopener noreferrer nofollow">l</a></p>',
+  )
+  // A browser reads back exactly what the document holds.
+  const { document } = parseHTML(html)
+  assert.equal(document.querySelector('a')?.getAttribute('href'), 'https://a.example/?q=1&copy=2')
+  assert.equal(document.querySelector('img')?.getAttribute('src'), 'https://i.example/x.png?a=1&b="2"')
 })
