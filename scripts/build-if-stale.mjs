@@ -5,7 +5,7 @@
 //   JavaScript (dist/server/main.js), so production runs under plain `node`:
 //   no tsx loader thread (its own V8 heap, ~40 MiB) and no start-up compiling.
 // `--force` builds both regardless (npm run build).
-import { statSync, readdirSync, existsSync } from 'node:fs'
+import { statSync, readdirSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { build } from 'esbuild'
@@ -26,8 +26,10 @@ const PARTS = [
     name: 'the relay (esbuild)',
     output: 'dist/server/main.js',
     sources: ['server', 'shared', 'package-lock.json', 'scripts/build-if-stale.mjs'],
-    build: () =>
-      build({
+    build: () => {
+      // Chunk names carry content hashes: clear out the previous build's.
+      rmSync('dist/server', { recursive: true, force: true })
+      return build({
         entryPoints: ['server/main.ts'],
         outdir: 'dist/server',
         bundle: true,
@@ -42,7 +44,8 @@ const PARTS = [
         target: 'node20',
         sourcemap: 'linked',
         logLevel: 'warning',
-      }),
+      })
+    },
   },
 ]
 
