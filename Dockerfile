@@ -27,6 +27,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules node_modules
 COPY --from=build --chown=root:root /app/dist/client dist/client
+COPY --from=build --chown=root:root /app/dist/server dist/server
 COPY --from=build --chown=root:root /app/package.json /app/tsconfig.json ./
 COPY --from=build --chown=root:root /app/server server
 COPY --from=build --chown=root:root /app/shared shared
@@ -37,5 +38,7 @@ VOLUME ["/data"]
 EXPOSE 1234
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||1234)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# SIGTERM (docker stop) closes clients, commits and exits cleanly.
-CMD ["node", "--import", "tsx", "server/main.ts"]
+# SIGTERM (docker stop) closes clients, commits and exits cleanly. The relay
+# runs as plain JavaScript (built by `npm run build`); server/ and shared/ stay
+# for the backup, restore and token scripts, which run under tsx.
+CMD ["node", "dist/server/main.js"]

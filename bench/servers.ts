@@ -3,7 +3,7 @@
  * that its CPU time and memory, read from /proc, are its own and nothing of
  * the load generator's.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { connect, createServer, type AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
 import type { Target } from './wire.js'
@@ -37,14 +37,27 @@ const CAPACITY_FLAGS = [
   '--max-bytes-per-second', String(1024 ** 3),
 ]
 
+/**
+ * Tandem is measured as `npm start` runs it: built (when stale) by the same
+ * script, then plain `node dist/server/main.js`.
+ */
+let tandemBuilt = false
+function buildTandemIfStale(): void {
+  if (tandemBuilt) return
+  const result = spawnSync(process.execPath, ['scripts/build-if-stale.mjs'], { stdio: 'inherit' })
+  if (result.status !== 0) throw new Error('scripts/build-if-stale.mjs failed')
+  tandemBuilt = true
+}
+
 /** Starts `target` and resolves once it listens. */
 export async function startServer(target: Target, options: ServerOptions = {}): Promise<ServerUnderTest> {
   const flags = options.nodeFlags ?? []
+  if (target === 'tandem') buildTandemIfStale()
   // Tandem at --log-level warn prints nothing on start, so the port is chosen here.
   const port = await freePort()
   const args =
     target === 'tandem'
-      ? [...flags, '--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', options.dataDir!, '--log-level', 'warn', ...CAPACITY_FLAGS]
+      ? [...flags, 'dist/server/main.js', '--port', String(port), '--data-dir', options.dataDir!, '--log-level', 'warn', ...CAPACITY_FLAGS]
       : [...flags, target === 'y-websocket' ? 'bench/servers/ywebsocket.cjs' : 'bench/servers/hocuspocus.mjs']
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...options.env, PORT: String(port) } })
   let gone = false

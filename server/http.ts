@@ -87,7 +87,10 @@ export function createHttpServer(options: HttpOptions): Server {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // The socket waits on `admit`; a client that resets meanwhile must not crash the relay.
-    socket.on('error', () => socket.destroy())
+    // A named function, not a closure: the listener stays on the socket for the
+    // connection's lifetime, and a closure here would keep this request (its
+    // headers, `head`) in memory with it.
+    socket.on('error', destroySocket)
     // Match the raw path: new URL() would resolve "/ws/.." away.
     const match = WS_PATH.exec(rawPath(req))
     if (!match) return refuseUpgrade(socket, 404, 'WebSocket endpoint is /ws/<docName>')
@@ -105,6 +108,10 @@ export function createHttpServer(options: HttpOptions): Server {
   })
 
   return server
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy()
 }
 
 function rawPath(req: IncomingMessage): string {

@@ -16,6 +16,9 @@ export class Refusal extends Error {
   }
 }
 
+/** The default clock, shared: two buckets per connection need no closure each. */
+const monotonicNow = (): number => performance.now()
+
 /**
  * A token bucket: `ratePerSecond` tokens refill continuously up to
  * `capacity`, so short bursts pass and a sustained flood does not.
@@ -27,7 +30,7 @@ export class TokenBucket {
   constructor(
     private readonly ratePerSecond: number,
     private readonly capacity: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = capacity
     this.last = now()

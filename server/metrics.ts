@@ -24,10 +24,12 @@ function carriesUpdate(frame: Uint8Array): boolean {
 /** One relay's metrics in their own registry (tests run several relays in one process). */
 export class RelayMetrics {
   readonly registry = new Registry()
-  private readonly updatesReceived: Counter
-  private readonly updatesRelayed: Counter
-  private readonly bytesIn: Counter
-  private readonly bytesOut: Counter
+  /**
+   * Traffic tallies, handed to their counters when scraped. The observer runs
+   * for every frame in and out (about 10,000 a second in one busy room), and
+   * a plain addition costs far less than prom-client's per-call label hashing.
+   */
+  private readonly traffic = { updatesReceived: 0, updatesRelayed: 0, bytesIn: 0, bytesOut: 0 }
   private readonly commitSeconds: Histogram
   private readonly refusals: Counter<'code'>
 
@@ -37,10 +39,19 @@ export class RelayMetrics {
     new Gauge({ name: 'tandem_connections', help: 'Open connections (WebSockets and HTTP fallback sessions)', registers, collect() { this.set(sources.connections()) } })
     new Gauge({ name: 'tandem_documents_in_memory', help: 'Documents loaded (or loading) in memory', registers, collect() { this.set(sources.documentsInMemory()) } })
     new Gauge({ name: 'tandem_unsaved_bytes', help: 'Bytes of accepted updates waiting for the store to commit them (capped by MAX_UNSAVED_BYTES)', registers, collect() { this.set(sources.unsavedBytes?.() ?? 0) } })
-    this.updatesReceived = new Counter({ name: 'tandem_updates_received_total', help: 'Document updates (sync step 2 and update frames) received from clients', registers })
-    this.updatesRelayed = new Counter({ name: 'tandem_updates_relayed_total', help: 'Document updates sent to clients', registers })
-    this.bytesIn = new Counter({ name: 'tandem_bytes_received_total', help: 'WebSocket payload bytes received', registers })
-    this.bytesOut = new Counter({ name: 'tandem_bytes_sent_total', help: 'WebSocket payload bytes sent', registers })
+    const traffic = this.traffic
+    const tally = (name: string, help: string, key: keyof typeof traffic) =>
+      new Counter({
+        name, help, registers,
+        collect() {
+          this.inc(traffic[key])
+          traffic[key] = 0
+        },
+      })
+    tally('tandem_updates_received_total', 'Document updates (sync step 2 and update frames) received from clients', 'updatesReceived')
+    tally('tandem_updates_relayed_total', 'Document updates sent to clients', 'updatesRelayed')
+    tally('tandem_bytes_received_total', 'WebSocket payload bytes received', 'bytesIn')
+    tally('tandem_bytes_sent_total', 'WebSocket payload bytes sent', 'bytesOut')
     this.commitSeconds = new Histogram({
       name: 'tandem_store_commit_seconds',
       help: 'Time from handing an update to the store until it is committed',
@@ -58,12 +69,12 @@ export class RelayMetrics {
   /** Counts one connection's traffic and the closes the relay initiates. */
   readonly observer: ConnectionObserver = {
     received: (frame) => {
-      this.bytesIn.inc(frame.byteLength)
-      if (carriesUpdate(frame)) this.updatesReceived.inc()
+      this.traffic.bytesIn += frame.byteLength
+      if (carriesUpdate(frame)) this.traffic.updatesReceived += 1
     },
     sent: (frame) => {
-      this.bytesOut.inc(frame.byteLength)
-      if (carriesUpdate(frame)) this.updatesRelayed.inc()
+      this.traffic.bytesOut += frame.byteLength
+      if (carriesUpdate(frame)) this.traffic.updatesRelayed += 1
     },
     closedByRelay: (code) => this.refused(code),
   }

@@ -12,15 +12,13 @@ import { Connection, type Transport } from './relay/connection.js'
 import { WebSocketTransport } from './transport/websocket.js'
 import { HttpSession } from './transport/http-session.js'
 import { HttpSessions } from './transport/http-sessions.js'
+import { Heartbeat } from './relay/heartbeat.js'
 import { openStore } from './store/open.js'
 import { SqliteStore } from './store/sqlite.js'
 import { noFanout, type Fanout } from './relay/fanout.js'
-import { RedisFanout } from './fanout/redis.js'
 import type { DocStore } from './store/store.js'
 import type { VersionStore } from './store/versions.js'
 import { SqliteVersionStore } from './store/sqlite-versions.js'
-import { PostgresStore } from './store/postgres.js'
-import { PostgresVersionStore } from './store/postgres-versions.js'
 import { createDocsApi } from './api/docs.js'
 import type { History } from './versions/history.js'
 import { retention, type Retention } from './versions/retention.js'
@@ -53,9 +51,9 @@ export interface Relay {
  */
 export async function startRelay(config: Config, log: Logger, givenStore?: DocStore, givenVersions?: VersionStore): Promise<Relay> {
   const store = givenStore ?? (await openStore(config, log))
-  const versions = givenVersions ?? versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays))
+  const versions = givenVersions ?? await versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays))
   const fanout: Fanout = config.redisUrl
-    ? await RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
+    ? await (await import('./fanout/redis.js')).RedisFanout.connect({ url: config.redisUrl, store, log, heartbeatMs: config.relayHeartbeatMs })
     : noFanout
   const connections = new Set<Connection>()
   const unsaved = new UnsavedBytes(config.maxUnsavedBytes)
@@ -159,19 +157,18 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
       observer: metrics.observer,
       onClosed: () => {
         connections.delete(connection)
+        heartbeat.delete(connection)
         perAddress.release(ip)
       },
       log,
     })
     connections.add(connection)
+    heartbeat.add(connection)
     log.info({ doc: docName, ip, canWrite: admission.canWrite, transport: transport instanceof HttpSession ? 'http' : 'websocket', connections: connections.size }, 'connection opened')
     return connection
   }
 
-  const heartbeat = setInterval(() => {
-    for (const connection of connections) connection.heartbeat()
-  }, config.pingIntervalMs)
-  heartbeat.unref()
+  const heartbeat = new Heartbeat<Connection>(config.pingIntervalMs)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -194,7 +191,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     unsaved,
     close: () =>
       (closing ??= (async () => {
-        clearInterval(heartbeat)
+        heartbeat.stop()
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         // Unsaved edits become a version while the documents are still in memory.
         await docsApi.close()
@@ -220,8 +217,11 @@ function announceAccess(config: Config, log: Logger): void {
 }
 
 /** Versions kept in the same database as the documents, when the store has one. */
-function versionsBeside(store: DocStore, kept: Retention): VersionStore | undefined {
+async function versionsBeside(store: DocStore, kept: Retention): Promise<VersionStore | undefined> {
   if (store instanceof SqliteStore) return new SqliteVersionStore(store.database, kept)
-  if (store instanceof PostgresStore) return new PostgresVersionStore(store.connections, kept)
-  return undefined
+  // Loaded only when needed, like the store itself (see store/open.ts).
+  const { PostgresStore } = await import('./store/postgres.js')
+  if (!(store instanceof PostgresStore)) return undefined
+  const { PostgresVersionStore } = await import('./store/postgres-versions.js')
+  return new PostgresVersionStore(store.connections, kept)
 }

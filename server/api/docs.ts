@@ -22,8 +22,6 @@ import type { VersionStore } from '../store/versions.js'
 import { History, MAX_LABEL_LENGTH } from '../versions/history.js'
 import { currentDoc } from '../relay/current.js'
 import { docFromState, readDoc, type ReadDoc } from '../render/ydoc.js'
-import { FORMATS, isFormat, render } from '../render/formats.js'
-import { importDoc } from './import.js'
 import { deleteDoc, renameDoc } from './manage.js'
 import { DocumentDeleted } from '../versions/history.js'
 import { HttpError, readJson, sendJson } from './http-util.js'
@@ -103,6 +101,9 @@ export function createDocsApi(options: DocsApiOptions): DocsApi {
     // DELETE /api/docs/import deletes the document named "import".
     if (path === '/api/docs/import' && req.method !== 'DELETE') {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST to import')
+      // Import and export load their parsers and serialisers (linkedom,
+      // markdown, y-prosemirror: tens of MiB) on first use, not at start-up.
+      const { importDoc } = await import('./import.js')
       return sendJson(res, 201, await importDoc(req, query, options))
     }
     const manage = MANAGE_ROUTE.exec(path)
@@ -131,6 +132,7 @@ export function createDocsApi(options: DocsApiOptions): DocsApi {
 
     if (what === 'export') {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET to export')
+      const { FORMATS, isFormat, render } = await import('../render/formats.js')
       const format = query.get('format')
       if (!isFormat(format)) throw new HttpError(400, 'format must be md, html or txt')
       const versionParam = query.get('version')

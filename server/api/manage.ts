@@ -14,7 +14,6 @@ import * as Y from 'yjs'
 import type { Rooms } from '../relay/rooms.js'
 import type { DocStore } from '../store/store.js'
 import type { EditOrigin, History } from '../versions/history.js'
-import { retitle } from '../versions/restore.js'
 import { CloseCode } from '../../shared/protocol.js'
 import { MAX_TITLE_LENGTH } from '../../shared/docmodel.js'
 import { HttpError } from './http-util.js'
@@ -29,6 +28,8 @@ export interface ManageOptions {
 export async function renameDoc(options: ManageOptions, name: string, title: string, by: string): Promise<string> {
   if (title.length > MAX_TITLE_LENGTH) throw new HttpError(400, `title must be at most ${MAX_TITLE_LENGTH} characters`)
   if (/[\u0000-\u001f\u007f]/.test(title)) throw new HttpError(400, 'title must not contain control characters')
+  // Loaded on first use: restore.ts brings y-prosemirror, memory a relay need not hold from the start.
+  const { retitle } = await import('../versions/restore.js')
   const room = await options.rooms.open(name)
   // Opening a name nobody wrote gives an empty document: renaming must not create one.
   if (isEmpty(room.doc)) throw new HttpError(404, `no document "${name}"`)

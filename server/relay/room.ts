@@ -91,6 +91,11 @@ export class Room {
   private failed = false
   /** The title last handed to the store, to store it again only on change (null until the log is applied). */
   private storedTitle: string | null
+  /**
+   * Set when a transaction touched the title text, so that the title is read
+   * (a whole Y.Text toString) only after edits to it, not after every update.
+   */
+  private titleTouched = false
   /** True once the room has left memory; a destroyed room takes no peers. */
   destroyed = false
 
@@ -114,6 +119,11 @@ export class Room {
     this.storedTitle = updates.length > 0 ? null : ''
     this.logRows = updates.length
     this.logBytes = updates.reduce((sum, u) => sum + u.byteLength, 0)
+    // Yjs calls type observers before it emits 'update', so the flag is set
+    // by the time commitThenRelay looks at it.
+    this.ydoc.getText(TITLE_TEXT).observe(() => {
+      this.titleTouched = true
+    })
     this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin !== HYDRATE) this.commitThenRelay(update, origin)
     })
@@ -263,6 +273,7 @@ export class Room {
       }
     }, HYDRATE)
     this.storedTitle = this.title()
+    this.titleTouched = false
   }
 
   /** Our state vector, read from the stored bytes while they are not applied. */
@@ -348,7 +359,8 @@ export class Room {
   }
 
   private storeTitleIfChanged(): void {
-    if (this.destroyed) return
+    if (this.destroyed || !this.titleTouched) return
+    this.titleTouched = false
     const title = this.title()
     if (title === this.storedTitle) return
     this.storedTitle = title

@@ -6,6 +6,8 @@ import type { WebSocket, RawData } from 'ws'
 import type { Logger } from 'pino'
 import { CloseCode } from '../../shared/protocol.js'
 import type { Connection, Transport } from '../relay/connection.js'
+import type { Duplex } from 'node:stream'
+import { corkForThisTick } from './cork.js'
 
 /** How long a closing socket may take to say goodbye before it is cut. */
 const CLOSE_TIMEOUT_MS = 5_000
@@ -19,6 +21,9 @@ export class WebSocketTransport implements Transport {
   }
 
   send(frame: Uint8Array): void {
+    // ws keeps its socket private; without one (a closed socket) there is nothing to batch.
+    const socket = (this.ws as unknown as { _socket?: Duplex | null })._socket
+    if (socket) corkForThisTick(socket)
     this.ws.send(frame)
   }
 

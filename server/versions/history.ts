@@ -18,7 +18,6 @@ import type { DocStore } from '../store/store.js'
 import type { VersionInfo, VersionKind, VersionStore } from '../store/versions.js'
 import { currentDoc } from '../relay/current.js'
 import { docFromState, readDoc } from '../render/ydoc.js'
-import { restoreInto } from './restore.js'
 import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
 
 export interface HistoryOptions {
@@ -98,6 +97,8 @@ export class History extends EventEmitter {
    * before it undoes the restore. Null when there is no such version.
    */
   async restore(name: string, id: number, by: string): Promise<VersionInfo | null> {
+    // Loaded on first use: y-prosemirror is memory every relay would pay for a rare action.
+    const { restoreInto } = await import('./restore.js')
     const generation = this.deletions.get(name)
     const version = await this.options.versions.get(name, id)
     if (!version) return null
