@@ -8,6 +8,7 @@ import { execSync } from 'node:child_process'
 import os from 'node:os'
 import { nonDefault, readSettings, settingsHelp, type Settings } from './settings.js'
 import { table, type Section } from './report.js'
+import { keptNote, readStoredSections, sectionMarker } from './kept.js'
 import { busyRoom } from './scenarios/busy-room.js'
 import { manyRooms } from './scenarios/many-rooms.js'
 import { throughput } from './scenarios/throughput.js'
@@ -52,23 +53,39 @@ function render(settings: Settings, started: Date, sections: Section[]): string 
       return 'unknown'
     }
   }
-  const goals = sections.flatMap((s) => s.goals)
+  const commit = `${sh('git rev-parse --short HEAD')}${sh('git status --porcelain') ? '+uncommitted' : ''}`
   const changed = nonDefault(process.env)
+  const fresh = new Map(settings.scenarios.map((n, i) => [n, sections[i]!]))
+  const stored = readStoredSections(settings.out)
+  const order = Object.keys(SCENARIOS).map(Number)
+  const goalRows = order.flatMap((n) => {
+    const section = fresh.get(n)
+    if (section) return section.goals.map((g) => `| ${g.scenario} | ${g.goal} | ${g.met ? 'yes' : '**no**'} | ${g.measured} |`)
+    return stored.get(n)?.goalRows ?? []
+  })
+  const parts = order.flatMap((n) => {
+    const section = fresh.get(n)
+    if (section) return [sectionMarker(n, started, commit), `## ${section.title}`, '', section.body, '']
+    const kept = stored.get(n)
+    if (!kept) return []
+    const [heading, ...rest] = kept.text.split('\n')
+    return [sectionMarker(n, new Date(kept.measured), kept.commit), heading!, '', keptNote(kept), '', rest.join('\n').trim(), '']
+  })
   return [
     '# Tandem benchmark results',
     '',
-    '<!-- Written by `npm run bench` (bench/run.ts); rewritten on every run. Analysis lives in bench/README.md. -->',
+    '<!-- Written by `npm run bench` (bench/run.ts). A run rewrites the sections of the scenarios it ran and keeps the others (bench/kept.ts). Analysis lives in bench/README.md. -->',
     '',
-    `- date: ${started.toISOString()}`,
-    `- commit: ${sh('git rev-parse --short HEAD')}${sh('git status --porcelain') ? ' (with uncommitted changes)' : ''}`,
+    `- date of the latest run: ${started.toISOString()} (scenarios ${settings.scenarios.join(', ')}); a section from an earlier run says when and at which commit it was measured`,
+    `- commit: ${commit}`,
     `- machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}; shared with other work, so absolute numbers are noisy and ratios measured in the same run are the headline`,
     `- servers: Tandem (SQLite, durability \`process\`), y-websocket 1.5.4 \`bin/utils\` (in memory), @hocuspocus/server 3.4.4 (in memory, no extensions); scenario 7: Tandem on PostgreSQL + Redis (Debian's, loopback)`,
     `- settings: ${changed.length ? changed.join(', ') : 'defaults (the scenarios as specified)'}`,
     '',
     '## Goals',
     '',
-    goals.length ? table(['scenario', 'goal', 'met?', 'measured'], goals.map((g) => [g.scenario, g.goal, g.met ? 'yes' : '**no**', g.measured])) : 'No goal was judged in this run.',
+    goalRows.length ? [table(['scenario', 'goal', 'met?', 'measured'], []), ...goalRows].join('\n') : 'No goal was judged yet.',
     '',
-    ...sections.flatMap((s) => [`## ${s.title}`, '', s.body, '']),
+    ...parts,
   ].join('\n')
 }
