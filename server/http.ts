@@ -1,5 +1,5 @@
 /**
- * HTTP routes: the editor app, /healthz, WebSocket upgrades at
+ * HTTP routes: the editor app, /healthz (also as a WebSocket upgrade check), WebSocket upgrades at
  * /ws/<docName>, and the HTTP fallback at /http/<docName>/... Every refusal
  * carries a status and a reason.
  */
@@ -91,8 +91,18 @@ export function createHttpServer(options: HttpOptions): Server {
     // connection's lifetime, and a closure here would keep this request (its
     // headers, `head`) in memory with it.
     socket.on('error', destroySocket)
+    const path = rawPath(req)
+    if (path === '/healthz') {
+      // An upgrade check for proxies: if this answers 101 through a proxy, the
+      // proxy forwards WebSocket upgrades (no document, no token involved).
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.send(JSON.stringify({ status: 'ok', upgrade: 'forwarded', ...options.health() }))
+        ws.close(1000, 'upgrade check done')
+      })
+      return
+    }
     // Match the raw path: new URL() would resolve "/ws/.." away.
-    const match = WS_PATH.exec(rawPath(req))
+    const match = WS_PATH.exec(path)
     if (!match) return refuseUpgrade(socket, 404, 'WebSocket endpoint is /ws/<docName>')
     const docName = match[1]!
     if (!isValidDocName(docName)) {

@@ -115,6 +115,8 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     health: () => ({
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       connections: connections.size,
+      // Clients on the HTTP fallback: non-zero means some proxy on their way does not forward upgrades.
+      httpFallbackSessions: httpSessions.size,
       documentsInMemory: rooms.size,
     }),
     api: createApi({

@@ -4,6 +4,7 @@
  */
 import { test, after, before } from 'node:test'
 import assert from 'node:assert/strict'
+import { WebSocket } from 'ws'
 import { connectStockClient, until, upgradeStatus } from '../helpers/clients.js'
 import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
 import type { Relay } from '../../server/relay.js'
@@ -80,6 +81,32 @@ test('GET /healthz answers with a JSON status', async () => {
   const body = (await res.json()) as { status: string; connections: number }
   assert.equal(body.status, 'ok')
   assert.equal(typeof body.connections, 'number')
+})
+
+test('/healthz answers a WebSocket upgrade, so a proxy can be checked for forwarding upgrades', async () => {
+  const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/healthz`)
+  const message = await new Promise<string>((resolve, reject) => {
+    ws.once('message', (data) => resolve(String(data)))
+    ws.once('error', reject)
+  })
+  const body = JSON.parse(message) as { status: string; upgrade: string }
+  assert.equal(body.status, 'ok')
+  assert.equal(body.upgrade, 'forwarded')
+  const code = await new Promise<number>((resolve) => ws.once('close', resolve))
+  assert.equal(code, 1000)
+})
+
+test('GET /healthz counts the clients on the HTTP fallback', async () => {
+  const health = async () => ((await (await fetch(`http://127.0.0.1:${relay.port}/healthz`)).json()) as { httpFallbackSessions: number }).httpFallbackSessions
+  const before = await health()
+  const name = freshDoc()
+  const res = await fetch(`http://127.0.0.1:${relay.port}/http/${name}/sessions`, { method: 'POST' })
+  assert.equal(res.status, 201)
+  const { session } = (await res.json()) as { session: string }
+  assert.equal(await health(), before + 1)
+  const gone = await fetch(`http://127.0.0.1:${relay.port}/http/${name}/sessions/${session}`, { method: 'DELETE' })
+  assert.equal(gone.status, 204)
+  assert.equal(await health(), before)
 })
 
 test('without a built client the relay still relays, and pages say how to build it', async () => {
