@@ -1,11 +1,14 @@
 import { test, expect, userContext, openDoc, docText, expectSaved } from './fixtures.js'
 import { startProxy } from '../test/helpers/proxy.js'
+import { upgradeStatus } from '../test/helpers/clients.js'
 
 const relayPort = (url: string) => Number(new URL(url).port)
 
 test('behind a proxy that blocks WebSocket upgrades, two browsers edit together over HTTP and say so', async ({ browser, relay, docName }) => {
   const proxy = await startProxy(relayPort(relay.url), { upgrades: false })
   try {
+    // The README's check: an upgrade at /healthz through this proxy is not answered with 101.
+    expect(await upgradeStatus(relayPort(proxy.url), '/healthz')).not.toBe(101)
     const viaProxy = { ...relay, url: proxy.url }
     const ada = await userContext(browser, 'Ada', '#e5484d')
     const bob = await userContext(browser, 'Bob', '#46a758')
@@ -38,6 +41,7 @@ test('behind a proxy that blocks WebSocket upgrades, two browsers edit together 
 test('behind a proxy that forwards upgrades, the editor uses WebSocket', async ({ browser, relay, docName }) => {
   const proxy = await startProxy(relayPort(relay.url), { upgrades: true })
   try {
+    expect(await upgradeStatus(relayPort(proxy.url), '/healthz')).toBe(101)
     const viaProxy = { ...relay, url: proxy.url }
     const ada = await userContext(browser, 'Ada')
     const bob = await userContext(browser, 'Bob')

@@ -4,12 +4,10 @@
  * config in a temp folder), else a small node:http proxy. Either can refuse
  * to forward WebSocket upgrades, like a corporate proxy that blocks them.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
-import { join } from 'node:path'
-import { removeDir, tempDir } from './relay.js'
+import { startNginx } from './nginx.js'
 
 export interface Proxy {
   /** http://127.0.0.1:PORT */
@@ -29,11 +27,11 @@ export interface ProxyOptions {
   buffering?: boolean
 }
 
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path))
+const HAS_NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].some((path) => existsSync(path))
 
 /** Starts a proxy to the relay on `targetPort`: nginx when installed, else the Node one. */
 export function startProxy(targetPort: number, options: ProxyOptions): Promise<Proxy> {
-  return NGINX && !options.buffering ? startNginx(NGINX, targetPort, options) : startNodeProxy(targetPort, options)
+  return HAS_NGINX && !options.buffering ? startNginxProxy(targetPort, options) : startNodeProxy(targetPort, options)
 }
 
 /**
@@ -56,59 +54,23 @@ export function nginxLocation(targetPort: number, upgrades: boolean): string {
   ].join('\n')
 }
 
-async function startNginx(binary: string, targetPort: number, options: ProxyOptions): Promise<Proxy> {
-  const dir = tempDir('tandem-nginx-')
-  const port = await freePort()
-  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub))
-  const config = `
-daemon off;
+async function startNginxProxy(targetPort: number, options: ProxyOptions): Promise<Proxy> {
+  // Running as root, nginx's workers would otherwise drop to nobody and lose the temp folder.
+  const nginx = await startNginx(
+    (port) => `
 worker_processes 1;
 ${process.getuid?.() === 0 ? 'user root;' : ''}
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
 events { worker_connections 256; }
 http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   server {
     listen 127.0.0.1:${port};
     ${nginxLocation(targetPort, options.upgrades).replace(/\n/g, '\n    ')}
   }
 }
-`
-  writeFileSync(join(dir, 'nginx.conf'), config)
-  const child = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  // Ready once it answers on its port (proxied: the relay's /healthz).
-  const url = `http://127.0.0.1:${port}`
-  for (;;) {
-    if (child.exitCode !== null) {
-      const log = existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''
-      removeDir(dir)
-      throw new Error(`nginx exited: ${stderr} ${log}`)
-    }
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-  return {
-    url,
-    kind: 'nginx',
-    close: async () => {
-      child.kill('SIGTERM')
-      await exited
-      removeDir(dir)
-    },
-  }
+`,
+  )
+  return { url: `http://127.0.0.1:${nginx.port}`, kind: 'nginx', close: () => nginx.stop() }
 }
 
 /** node:http forwarding every request; upgrades are piped through, or refused with 403. */
@@ -161,15 +123,4 @@ async function startNodeProxy(targetPort: number, options: ProxyOptions): Promis
         server.close(() => resolve())
       }),
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
 }
