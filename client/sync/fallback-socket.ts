@@ -216,12 +216,14 @@ export class FallbackSocket extends EventTarget {
       this.clearTimer()
       detach(ws)
       this.ws = null
-      if (this.readyState !== CONNECTING) return this.finish(1006, reason)
+      // Forced to WebSocket means no fallback: a failed upgrade is a failed connection.
+      if (this.readyState !== CONNECTING || this.settings.force) return this.finish(1006, reason)
       this.pendingReason = reason
       this.remember(['websocket'], reason)
       void this.startHttp('streaming')
     }
-    this.timer = setTimeout(() => giveUp(SOCKET_SILENT), this.settings.firstFrameTimeoutMs)
+    // Forced: a slow first frame (a loaded relay) is waited for, as a stream's is.
+    if (!this.settings.force) this.timer = setTimeout(() => giveUp(SOCKET_SILENT), this.settings.firstFrameTimeoutMs)
     ws.onopen = () => {
       opened = true
     }

@@ -111,6 +111,23 @@ test('a dropped stream and lost upload answers resume in the same session: nothi
   assert.equal(writer.text.toString().match(/r\d;/g)!.length, 5)
 })
 
+test('forced to WebSocket, a blocked upgrade closes the connection instead of falling back to HTTP', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  const requests: string[] = []
+  const recording: typeof fetch = (input, init) => {
+    requests.push(String(input))
+    return fetch(input, init)
+  }
+  const Socket = fallback({ force: 'websocket', WebSocket: BlockedWebSocket as unknown as typeof globalThis.WebSocket, fetch: recording, firstFrameTimeoutMs: 50 })
+  const socket = new Socket(`ws://127.0.0.1:${relay.port}/ws/forced`)
+  const closed = await new Promise<CloseEvent>((resolve) => socket.addEventListener('close', resolve as (e: Event) => void, { once: true }))
+  assert.equal(closed.code, 1006)
+  assert.equal((socket as unknown as { transport: string | null }).transport, null)
+  assert.deepEqual(requests, [], 'no HTTP session was opened')
+})
+
 test('short polling asks with wait=0 no more than once per interval, and still converges', async () => {
   const dir = tempDir()
   const relay = await startTestRelay(dir)
