@@ -110,3 +110,10 @@ export function peakRssBytes(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(status)
   return match ? Number(match[1]) * 1024 : 0
 }
+
+/** Resident memory of the process now (VmRSS), in bytes. */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const match = /VmRSS:\s+(\d+) kB/.exec(status)
+  return match ? Number(match[1]) * 1024 : 0
+}
