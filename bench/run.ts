@@ -13,6 +13,7 @@ import { manyRooms } from './scenarios/many-rooms.js'
 import { throughput } from './scenarios/throughput.js'
 import { largeDoc } from './scenarios/large-doc.js'
 import { browserScenario } from './scenarios/browser.js'
+import { transportsScenario } from './scenarios/transports.js'
 
 const SCENARIOS: Record<number, (settings: Settings) => Promise<Section>> = {
   1: busyRoom,
@@ -20,6 +21,7 @@ const SCENARIOS: Record<number, (settings: Settings) => Promise<Section>> = {
   3: largeDoc,
   4: throughput,
   5: browserScenario,
+  8: transportsScenario,
 }
 
 if (process.argv.includes('--help')) {
