@@ -26,7 +26,7 @@ export interface Settings {
   browserKeystrokes: number
   /** Scenario 8: the transports compared. */
   transports: ClientTransport[]
-  /** Scenario 8: clients on the busy document (5 of them write). */
+  /** Scenario 8: clients on the busy document (4 of them write). */
   transportBusyClients: number
   /** Scenario 8: measured seconds on the busy document. */
   transportBusySeconds: number
@@ -75,7 +75,7 @@ const KNOBS: Knob[] = [
       for (const t of s.transports) if (!CLIENT_TRANSPORTS.includes(t)) throw new Error(`BENCH_S8_TRANSPORTS: unknown transport "${t}"`)
     },
   },
-  { env: 'BENCH_S8_CLIENTS', default: '20', help: 'scenario 8 clients on the busy document (5 write)', apply: (s, raw) => (s.transportBusyClients = Math.max(6, int(raw, 'BENCH_S8_CLIENTS'))) },
+  { env: 'BENCH_S8_CLIENTS', default: '12', help: 'scenario 8 clients on the busy document (4 write)', apply: (s, raw) => (s.transportBusyClients = Math.max(6, int(raw, 'BENCH_S8_CLIENTS'))) },
   { env: 'BENCH_S8_SECONDS', default: '15', help: 'scenario 8 measured seconds on the busy document', apply: (s, raw) => (s.transportBusySeconds = int(raw, 'BENCH_S8_SECONDS')) },
   { env: 'BENCH_S8_IDLE', default: '500', help: 'scenario 8 idle clients (5 per document)', apply: (s, raw) => (s.transportIdleClients = Math.max(5, int(raw, 'BENCH_S8_IDLE'))) },
   { env: 'BENCH_S8_IDLE_S', default: '30', help: 'scenario 8 seconds the idle clients are watched', apply: (s, raw) => (s.transportIdleSeconds = int(raw, 'BENCH_S8_IDLE_S')) },

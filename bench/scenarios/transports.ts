@@ -23,14 +23,20 @@ import type { Settings } from '../settings.js'
 import { transportsChart } from './transports-chart.js'
 
 /** Writers on the busy document, and each one's rate. */
-const BUSY_WRITERS = 5
-const BUSY_RATE = 10
+const BUSY_WRITERS = 4
+const BUSY_RATE = 5
 /** Clients per idle document. */
 const IDLE_CLIENTS_PER_DOC = 5
 /** Clients connected and closed on a fresh relay before its baseline memory is read. */
 const WARM_CLIENTS = 20
-/** Seconds between connecting the idle clients and watching them (sessions settle, the connect burst's garbage is collected). */
-const IDLE_SETTLE_MS = 5000
+/** The busy documents are measured in turns of this long. */
+const ROUND_MS = 5000
+/** Idle clients connect in this many steps; RSS is read after each. */
+const IDLE_STEPS = 5
+/** Wait after each step before reading RSS (sessions settle, the connect burst's garbage is collected). */
+const IDLE_STEP_SETTLE_MS = 2000
+/** RSS samples (a second apart) averaged per step. */
+const RSS_SAMPLES = 3
 
 export const TRANSPORT_LABEL: Record<ClientTransport, string> = {
   websocket: 'WebSocket',
@@ -80,36 +86,98 @@ async function withRelay<T>(run: (server: ServerUnderTest) => Promise<T>): Promi
   }
 }
 
-async function busyPhase(pool: LoadPool, transport: ClientTransport, settings: Settings) {
-  return withRelay(async (server) => {
-    const period = 1000 / BUSY_RATE
-    const doc: DocPlan = {
-      name: `busy-${transport}`,
-      clients: settings.transportBusyClients,
-      writers: BUSY_WRITERS,
-      phases: Array.from({ length: BUSY_WRITERS }, (_, w) => (w / BUSY_WRITERS) * period),
+/** One transport's busy document: its own relay and its own load-generator worker. */
+interface BusySetup {
+  transport: ClientTransport
+  server: ServerUnderTest
+  dataDir: string
+  pool: LoadPool
+  failed: number
+}
+
+type BusyFigures = Pick<TransportRow, 'p50' | 'p99' | 'max' | 'delivered' | 'expected' | 'busyBytes' | 'busyCpu' | 'generatorCpu' | 'failedClients'>
+
+/**
+ * Every transport's busy document at once, each on its own relay, measured in
+ * turns of ROUND_MS: on a machine others share, a burst of foreign load then
+ * lands on every transport's figures alike instead of on whichever ran then.
+ */
+async function busyPhase(settings: Settings): Promise<Map<ClientTransport, BusyFigures>> {
+  const period = 1000 / BUSY_RATE
+  const setups: BusySetup[] = []
+  const figures = new Map<ClientTransport, BusyFigures>()
+  try {
+    for (const transport of settings.transports) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
+      const server = await startServer('tandem', { dataDir })
+      const pool = LoadPool.start(1)
+      setups.push({ transport, server, dataDir, pool, failed: 0 })
+      await pool.useTransport(transport)
+      const doc: DocPlan = {
+        name: `busy-${transport}`,
+        clients: settings.transportBusyClients,
+        writers: BUSY_WRITERS,
+        phases: Array.from({ length: BUSY_WRITERS }, (_, w) => (w / BUSY_WRITERS) * period),
+      }
+      setups[setups.length - 1]!.failed = (await pool.connect('tandem', server.port, [doc])).failed
+      // Not measured: JIT warm-up of relay and clients at the same rate.
+      await pool.run({ cmd: 'rate', periodMs: period, startAt: now() + 100, durationMs: settings.warmupSeconds * 1000, drainMs: 10_000 })
     }
-    const { failed } = await pool.connect('tandem', server.port, [doc])
-    // Not measured: JIT warm-up of relay and clients at the same rate.
-    await pool.run({ cmd: 'rate', periodMs: period, startAt: now() + 100, durationMs: settings.warmupSeconds * 1000, drainMs: 10_000 })
-    const cpu0 = cpuSeconds(server.pid)
-    const bytes0 = await pool.wireBytes()
-    const gen0 = process.cpuUsage()
-    const result = await pool.run({ cmd: 'rate', periodMs: period, startAt: now() + 200, durationMs: settings.transportBusySeconds * 1000, drainMs: 10_000 })
-    const gen = process.cpuUsage(gen0)
-    const busyCpu = cpuSeconds(server.pid) - cpu0
-    const busyBytes = minus(await pool.wireBytes(), bytes0)
-    await pool.disconnect()
-    return {
-      ...latencySummary(result.latencies),
-      delivered: result.delivered,
-      expected: result.expected,
-      busyCpu,
-      busyBytes,
-      generatorCpu: (gen.user + gen.system) / 1e6,
-      failedClients: failed,
+    const rounds = Math.max(1, Math.round((settings.transportBusySeconds * 1000) / ROUND_MS))
+    const latencies = new Map<ClientTransport, Float64Array[]>()
+    for (let round = 0; round < rounds; round++) {
+      for (const { transport, server, pool, failed } of setups) {
+        const cpu0 = cpuSeconds(server.pid)
+        const bytes0 = await pool.wireBytes()
+        const gen0 = process.cpuUsage()
+        const durationMs = (settings.transportBusySeconds * 1000) / rounds
+        const result = await pool.run({ cmd: 'rate', periodMs: period, startAt: now() + 100, durationMs, drainMs: 10_000 })
+        const gen = process.cpuUsage(gen0)
+        const cpu = cpuSeconds(server.pid) - cpu0
+        const bytes = minus(await pool.wireBytes(), bytes0)
+        const sum = figures.get(transport) ?? { p50: NaN, p99: NaN, max: NaN, delivered: 0, expected: 0, busyBytes: { read: 0, written: 0 }, busyCpu: 0, generatorCpu: 0, failedClients: failed }
+        sum.delivered += result.delivered
+        sum.expected += result.expected
+        sum.busyBytes = { read: sum.busyBytes.read + bytes.read, written: sum.busyBytes.written + bytes.written }
+        sum.busyCpu += cpu
+        sum.generatorCpu += (gen.user + gen.system) / 1e6
+        figures.set(transport, sum)
+        latencies.set(transport, [...(latencies.get(transport) ?? []), result.latencies])
+      }
     }
-  })
+    for (const [transport, parts] of latencies) {
+      const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0))
+      parts.reduce((at, p) => (all.set(p, at), at + p.length), 0)
+      Object.assign(figures.get(transport)!, latencySummary(all))
+    }
+    return figures
+  } finally {
+    for (const { server, dataDir, pool } of setups) {
+      await pool.stop()
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length
+  const mx = points.reduce((a, [x]) => a + x, 0) / n
+  const my = points.reduce((a, [, y]) => a + y, 0) / n
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0)
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0)
+  return sxx > 0 ? sxy / sxx : NaN
+}
+
+/** Mean RSS of `pid` over `count` samples a second apart. */
+async function meanRss(pid: number, count: number): Promise<number> {
+  let total = 0
+  for (let i = 0; i < count; i++) {
+    await sleep(1000)
+    total += rssBytes(pid)
+  }
+  return total / count
 }
 
 async function idlePhase(pool: LoadPool, transport: ClientTransport, settings: Settings) {
@@ -121,31 +189,35 @@ async function idlePhase(pool: LoadPool, transport: ClientTransport, settings: S
         writers: 0,
         phases: [],
       }))
-    // The relay's code paths for this transport are loaded before the baseline.
+    // The relay's code paths for this transport are loaded before the first point.
     await pool.connect('tandem', server.port, docs('warm', WARM_CLIENTS))
     await pool.disconnect()
     await sleep(2000)
-    const baseline = rssBytes(server.pid)
-    const { clients, failed } = await pool.connect('tandem', server.port, docs('idle', settings.transportIdleClients))
-    await sleep(IDLE_SETTLE_MS)
+    // RSS against clients connected, in steps: the slope is what one more idle
+    // client costs, and the heap's slack at any one point matters less.
+    const points: Array<[number, number]> = [[0, await meanRss(server.pid, RSS_SAMPLES)]]
+    let clients = 0
+    let failed = 0
+    for (let step = 1; step <= IDLE_STEPS; step++) {
+      const add = Math.round((settings.transportIdleClients * step) / IDLE_STEPS) - Math.round((settings.transportIdleClients * (step - 1)) / IDLE_STEPS)
+      const done = await pool.connect('tandem', server.port, docs(`idle${step}`, add))
+      clients += done.clients
+      failed += done.failed
+      await sleep(IDLE_STEP_SETTLE_MS)
+      points.push([clients - failed, await meanRss(server.pid, RSS_SAMPLES)])
+    }
     const cpu0 = cpuSeconds(server.pid)
     const bytes0 = await pool.wireBytes()
     const started = now()
-    const samples: number[] = []
-    while (now() - started < settings.transportIdleSeconds * 1000) {
-      await sleep(1000)
-      samples.push(rssBytes(server.pid))
-    }
+    await sleep(settings.transportIdleSeconds * 1000)
     const idleSeconds = (now() - started) / 1000
     const idleCpu = cpuSeconds(server.pid) - cpu0
     const idleBytes = minus(await pool.wireBytes(), bytes0)
-    const meanRss = samples.reduce((a, b) => a + b, 0) / samples.length
     await pool.disconnect()
-    const connected = clients - failed
     return {
-      idleMemoryPerClient: (meanRss - baseline) / connected,
-      idleBaselineRss: baseline,
-      idleClients: connected,
+      idleMemoryPerClient: slope(points),
+      idleBaselineRss: points[0]![1],
+      idleClients: clients - failed,
       idleFailed: failed,
       idleBytes,
       idleCpu,
@@ -155,19 +227,18 @@ async function idlePhase(pool: LoadPool, transport: ClientTransport, settings: S
 }
 
 export async function transportsScenario(settings: Settings): Promise<Section> {
+  process.stderr.write(`scenario 8: busy document, ${settings.transports.join(', ')} in turns\n`)
+  const busy = await busyPhase(settings)
   const rows: TransportRow[] = []
   const pool = LoadPool.start(settings.workers)
   try {
     for (const transport of settings.transports) {
-      await pool.useTransport(transport)
-      process.stderr.write(`scenario 8: ${transport}, busy document\n`)
-      const busy = await busyPhase(pool, transport, settings)
       process.stderr.write(`scenario 8: ${transport}, ${settings.transportIdleClients} idle clients\n`)
+      await pool.useTransport(transport)
       const idle = await idlePhase(pool, transport, settings)
-      rows.push({ transport, ...busy, ...idle })
+      rows.push({ transport, ...busy.get(transport)!, ...idle })
     }
   } finally {
-    await pool.useTransport(null)
     await pool.stop()
   }
 
@@ -196,7 +267,7 @@ export async function transportsScenario(settings: Settings): Promise<Section> {
     ]),
   )
   const idleTable = table(
-    ['transport', 'relay memory per idle client KiB', 'relay baseline RSS MiB', 'wire bytes per idle client per minute', 'relay CPU ms per idle client per minute', 'idle clients (failed)'],
+    ['transport', 'relay memory per idle client KiB (slope)', 'relay RSS before MiB', 'wire bytes per idle client per minute', 'relay CPU ms per idle client per minute', 'idle clients (failed)'],
     rows.map((r) => [
       TRANSPORT_LABEL[r.transport], fixed(r.idleMemoryPerClient / 1024, 1), fixed(r.idleBaselineRss / 2 ** 20, 0),
       fixed(perMinute(r.idleBytes.read + r.idleBytes.written, r), 0), fixed(perMinute(r.idleCpu * 1000, r), 2), `${r.idleClients} (${r.idleFailed})`,
@@ -208,10 +279,11 @@ export async function transportsScenario(settings: Settings): Promise<Section> {
     body:
       `Tandem only, through its own client socket class (client/sync/fallback-socket.ts) forced to each transport; every relay → client frame is the same y-websocket frame. ` +
       `Busy: one document, ${settings.transportBusyClients} clients, ${BUSY_WRITERS} of them writing ${BUSY_RATE} updates/s each (${BUSY_WRITERS * BUSY_RATE} updates/s, ${busyDeliveries} deliveries/s), ` +
-      `${settings.warmupSeconds} s unmeasured warm-up, then ${settings.transportBusySeconds} s measured on a fresh relay. ` +
-      `Wire bytes are every byte the clients' TCP sockets read and wrote in the measured window (HTTP headers, chunked encoding, SSE text, base64, WebSocket framing, polls that came back empty), divided by deliveries. ` +
-      `Idle: a second fresh relay; ${WARM_CLIENTS} clients connect and leave, the relay's RSS is the baseline, then ${settings.transportIdleClients} clients (${IDLE_CLIENTS_PER_DOC} per document) connect, sync and stay silent; ` +
-      `after ${IDLE_SETTLE_MS / 1000} s the relay's RSS is sampled each second for ${settings.transportIdleSeconds} s; memory per idle client = (mean RSS − baseline) / clients. ` +
+      `Each transport has its own relay and load-generator worker; after ${settings.warmupSeconds} s unmeasured warm-up each, the four are measured in turns of ${ROUND_MS / 1000} s until each has ${settings.transportBusySeconds} s, so load from others sharing the machine falls on all of them alike. ` +
+      `Wire bytes are every byte the clients' TCP sockets read and wrote in the measured windows (HTTP headers, chunked encoding, SSE text, base64, WebSocket framing, polls that came back empty), divided by deliveries; relay CPU is the relay process's user + system time in the same windows. ` +
+      `Idle: one fresh relay per transport; ${WARM_CLIENTS} clients connect and leave, then ${settings.transportIdleClients} clients (${IDLE_CLIENTS_PER_DOC} per document) connect in ${IDLE_STEPS} steps, sync and stay silent; ` +
+      `the relay's RSS (mean of ${RSS_SAMPLES} samples, ${IDLE_STEP_SETTLE_MS / 1000} s after each step) against clients connected gives memory per idle client as the least-squares slope. ` +
+      `Then the ${settings.transportIdleClients} idle clients are watched for ${settings.transportIdleSeconds} s for their bytes and relay CPU. ` +
       `Long polls are answered empty after 25 s and streams carry a keep-alive every 15 s, so idle costs need a watch of 30 s or more. ` +
       `The load generator (${settings.workers} worker threads) shares the machine with the relay.\n\n` +
       `![p99 latency, wire bytes and relay CPU per delivered update, and relay memory per idle client, for each transport](transports.svg)\n\n` +
