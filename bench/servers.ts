@@ -70,7 +70,7 @@ export async function startServer(target: Target, options: ServerOptions = {}): 
 }
 
 /** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

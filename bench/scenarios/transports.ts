@@ -17,7 +17,8 @@ import { dirname, join } from 'node:path'
 import { LoadPool } from '../loadgen/pool.js'
 import type { DocPlan } from '../loadgen/messages.js'
 import { SHORT_POLL_INTERVAL_MS, type ClientTransport, type WireBytes } from '../loadgen/transports.js'
-import { cpuSeconds, rssBytes, startServer, type ServerUnderTest } from '../servers.js'
+import { cpuSeconds, freePort, rssBytes, startServer, type ServerUnderTest } from '../servers.js'
+import { openInspector } from '../inspector.js'
 import { fixed, latencySummary, ratio, table, type Goal, type Section } from '../report.js'
 import type { Settings } from '../settings.js'
 import { transportsChart } from './transports-chart.js'
@@ -37,6 +38,9 @@ const IDLE_STEPS = 5
 const IDLE_STEP_SETTLE_MS = 2000
 /** RSS samples (a second apart) averaged per step. */
 const RSS_SAMPLES = 3
+/** Before the first point, RSS must change by less than this between readings (or this long must pass). */
+const RSS_QUIET_BYTES = 512 * 1024
+const RSS_QUIET_MAX_MS = 30_000
 
 export const TRANSPORT_LABEL: Record<ClientTransport, string> = {
   websocket: 'WebSocket',
@@ -59,6 +63,8 @@ export interface TransportRow {
   busyCpu: number
   /** Idle phase: relay RSS (mean over the watch) minus its baseline, per client, bytes. */
   idleMemoryPerClient: number
+  /** Idle phase: the same slope for the JavaScript heap in use after a full collection, bytes. */
+  idleHeapPerClient: number
   idleBaselineRss: number
   idleClients: number
   idleFailed: number
@@ -75,9 +81,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const minus = (a: WireBytes, b: WireBytes): WireBytes => ({ read: a.read - b.read, written: a.written - b.written })
 
 /** Starts Tandem on a fresh data folder; `run` gets it, then both are cleaned up. */
-async function withRelay<T>(run: (server: ServerUnderTest) => Promise<T>): Promise<T> {
+async function withRelay<T>(nodeFlags: string[], run: (server: ServerUnderTest) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
-  const server = await startServer('tandem', { dataDir })
+  const server = await startServer('tandem', { dataDir, nodeFlags })
   try {
     return await run(server)
   } finally {
@@ -181,7 +187,16 @@ async function meanRss(pid: number, count: number): Promise<number> {
 }
 
 async function idlePhase(pool: LoadPool, transport: ClientTransport, settings: Settings) {
-  return withRelay(async (server) => {
+  const inspectPort = await freePort()
+  return withRelay([`--inspect=127.0.0.1:${inspectPort}`], async (server) => {
+    const inspector = await openInspector(inspectPort)
+    /** The relay's memory after a full collection: RSS (mean of a few samples) and JavaScript heap in use. */
+    const memory = async (): Promise<{ rss: number; heap: number }> => {
+      await inspector.collectGarbage()
+      await inspector.collectGarbage()
+      const heap = await inspector.heapUsed()
+      return { rss: await meanRss(server.pid, RSS_SAMPLES), heap }
+    }
     const docs = (prefix: string, clients: number): DocPlan[] =>
       Array.from({ length: Math.ceil(clients / IDLE_CLIENTS_PER_DOC) }, (_, d) => ({
         name: `${prefix}-${transport}-${d}`,
@@ -195,7 +210,15 @@ async function idlePhase(pool: LoadPool, transport: ClientTransport, settings: S
     await sleep(2000)
     // RSS against clients connected, in steps: the slope is what one more idle
     // client costs, and the heap's slack at any one point matters less.
-    const points: Array<[number, number]> = [[0, await meanRss(server.pid, RSS_SAMPLES)]]
+    // A fresh process goes on handing startup memory back for a while: wait until its RSS holds still.
+    for (let last = Infinity, until = now() + RSS_QUIET_MAX_MS; now() < until; ) {
+      const { rss } = await memory()
+      if (Math.abs(rss - last) < RSS_QUIET_BYTES) break
+      last = rss
+    }
+    const first = await memory()
+    const points: Array<[number, number]> = [[0, first.rss]]
+    const heapPoints: Array<[number, number]> = [[0, first.heap]]
     let clients = 0
     let failed = 0
     for (let step = 1; step <= IDLE_STEPS; step++) {
@@ -204,7 +227,9 @@ async function idlePhase(pool: LoadPool, transport: ClientTransport, settings: S
       clients += done.clients
       failed += done.failed
       await sleep(IDLE_STEP_SETTLE_MS)
-      points.push([clients - failed, await meanRss(server.pid, RSS_SAMPLES)])
+      const point = await memory()
+      points.push([clients - failed, point.rss])
+      heapPoints.push([clients - failed, point.heap])
     }
     const cpu0 = cpuSeconds(server.pid)
     const bytes0 = await pool.wireBytes()
@@ -214,8 +239,11 @@ async function idlePhase(pool: LoadPool, transport: ClientTransport, settings: S
     const idleCpu = cpuSeconds(server.pid) - cpu0
     const idleBytes = minus(await pool.wireBytes(), bytes0)
     await pool.disconnect()
+    inspector.close()
+    process.stderr.write(`  ${transport}: clients, RSS MiB, heap MiB: ${points.map(([n, rss], i) => `${n} ${(rss / 2 ** 20).toFixed(1)} ${(heapPoints[i]![1] / 2 ** 20).toFixed(1)}`).join('; ')}\n`)
     return {
       idleMemoryPerClient: slope(points),
+      idleHeapPerClient: slope(heapPoints),
       idleBaselineRss: points[0]![1],
       idleClients: clients - failed,
       idleFailed: failed,
@@ -267,9 +295,9 @@ export async function transportsScenario(settings: Settings): Promise<Section> {
     ]),
   )
   const idleTable = table(
-    ['transport', 'relay memory per idle client KiB (slope)', 'relay RSS before MiB', 'wire bytes per idle client per minute', 'relay CPU ms per idle client per minute', 'idle clients (failed)'],
+    ['transport', 'relay RSS per idle client KiB', 'of which JS heap KiB', 'relay RSS before MiB', 'wire bytes per idle client per minute', 'relay CPU ms per idle client per minute', 'idle clients (failed)'],
     rows.map((r) => [
-      TRANSPORT_LABEL[r.transport], fixed(r.idleMemoryPerClient / 1024, 1), fixed(r.idleBaselineRss / 2 ** 20, 0),
+      TRANSPORT_LABEL[r.transport], fixed(r.idleMemoryPerClient / 1024, 1), fixed(r.idleHeapPerClient / 1024, 1), fixed(r.idleBaselineRss / 2 ** 20, 0),
       fixed(perMinute(r.idleBytes.read + r.idleBytes.written, r), 0), fixed(perMinute(r.idleCpu * 1000, r), 2), `${r.idleClients} (${r.idleFailed})`,
     ]),
   )
@@ -281,8 +309,8 @@ export async function transportsScenario(settings: Settings): Promise<Section> {
       `Busy: one document, ${settings.transportBusyClients} clients, ${BUSY_WRITERS} of them writing ${BUSY_RATE} updates/s each (${BUSY_WRITERS * BUSY_RATE} updates/s, ${busyDeliveries} deliveries/s), ` +
       `Each transport has its own relay and load-generator worker; after ${settings.warmupSeconds} s unmeasured warm-up each, the four are measured in turns of ${ROUND_MS / 1000} s until each has ${settings.transportBusySeconds} s, so load from others sharing the machine falls on all of them alike. ` +
       `Wire bytes are every byte the clients' TCP sockets read and wrote in the measured windows (HTTP headers, chunked encoding, SSE text, base64, WebSocket framing, polls that came back empty), divided by deliveries; relay CPU is the relay process's user + system time in the same windows. ` +
-      `Idle: one fresh relay per transport; ${WARM_CLIENTS} clients connect and leave, then ${settings.transportIdleClients} clients (${IDLE_CLIENTS_PER_DOC} per document) connect in ${IDLE_STEPS} steps, sync and stay silent; ` +
-      `the relay's RSS (mean of ${RSS_SAMPLES} samples, ${IDLE_STEP_SETTLE_MS / 1000} s after each step) against clients connected gives memory per idle client as the least-squares slope. ` +
+      `Idle: one fresh relay per transport; ${WARM_CLIENTS} clients connect and leave, the relay's RSS is left to settle (two readings within ${RSS_QUIET_BYTES / 1024} KiB, at most ${RSS_QUIET_MAX_MS / 1000} s), then ${settings.transportIdleClients} clients (${IDLE_CLIENTS_PER_DOC} per document) connect in ${IDLE_STEPS} steps, sync and stay silent; ` +
+      `${IDLE_STEP_SETTLE_MS / 1000} s after each step the relay (started with --inspect) does two full garbage collections, then its JavaScript heap in use and its RSS (mean of ${RSS_SAMPLES} samples a second apart) are read; memory per idle client is the least-squares slope of each against clients connected. ` +
       `Then the ${settings.transportIdleClients} idle clients are watched for ${settings.transportIdleSeconds} s for their bytes and relay CPU. ` +
       `Long polls are answered empty after 25 s and streams carry a keep-alive every 15 s, so idle costs need a watch of 30 s or more. ` +
       `The load generator (${settings.workers} worker threads) shares the machine with the relay.\n\n` +
