@@ -2,7 +2,8 @@
  * The chart of scenario 8 as a plain SVG string: one panel of horizontal bars
  * per figure (p99 latency, wire bytes and relay CPU per delivered update,
  * relay memory per idle client), one bar per transport, each labelled with
- * its value, so no figure needs reading off an axis.
+ * its value, so no figure needs reading off an axis. Latency is drawn on a
+ * log scale: short polling's second would flatten every other bar.
  */
 import type { ClientTransport } from '../loadgen/transports.js'
 import type { TransportRow } from './transports.js'
@@ -27,6 +28,8 @@ interface Panel {
   unit: string
   /** A dashed marker, e.g. the latency goal. */
   marker?: { at: number; label: string }
+  /** Bars on a log scale from 1 (latencies spanning milliseconds to a second). */
+  log?: boolean
 }
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
@@ -36,9 +39,10 @@ export function transportsChart(rows: TransportRow[], labels: Record<ClientTrans
   const ws = rows.find((r) => r.transport === 'websocket')
   const panels: Panel[] = [
     {
-      title: 'p99 delivery latency, busy document (ms)',
+      title: 'p99 delivery latency, busy document (ms, log scale from 1 ms)',
       value: (r) => r.p99,
       unit: 'ms',
+      log: true,
       marker: ws && Number.isFinite(ws.p99) ? { at: 2 * ws.p99, label: 'goal: 2× WebSocket' } : undefined,
     },
     { title: 'TCP bytes on the wire per delivered update (headers and framing included)', value: (r) => (r.busyBytes.read + r.busyBytes.written) / r.delivered, unit: 'B' },
@@ -57,7 +61,8 @@ export function transportsChart(rows: TransportRow[], labels: Record<ClientTrans
     const top = 40 + p * (panelHeight + PANEL_GAP)
     const values = rows.map((r) => panel.value(r))
     const max = Math.max(...values.filter(Number.isFinite), panel.marker?.at ?? 0, 1e-9)
-    const scale = (v: number) => (Number.isFinite(v) ? Math.max(1, (v / max) * barsWidth) : 0)
+    const fraction = panel.log ? (v: number) => Math.log10(Math.max(1, v)) / Math.log10(Math.max(10, max)) : (v: number) => v / max
+    const scale = (v: number) => (Number.isFinite(v) ? Math.max(1, fraction(v) * barsWidth) : 0)
     out.push(`<text x="10" y="${top + 16}" font-weight="bold">${escape(panel.title)}</text>`)
     rows.forEach((row, i) => {
       const y = top + PANEL_TITLE + i * (BAR_HEIGHT + BAR_GAP)

@@ -28,7 +28,7 @@ const BUSY_WRITERS = 4
 const BUSY_RATE = 5
 /** Clients per idle document. */
 const IDLE_CLIENTS_PER_DOC = 5
-/** Clients connected and closed on a fresh relay before its baseline memory is read. */
+/** Clients connected to a fresh relay before its baseline memory is read. */
 const WARM_CLIENTS = 20
 /** The busy documents are measured in turns of this long. */
 const ROUND_MS = 5000
@@ -40,7 +40,8 @@ const IDLE_STEP_SETTLE_MS = 2000
 const RSS_SAMPLES = 3
 /** Before the first point, RSS must change by less than this between readings (or this long must pass). */
 const RSS_QUIET_BYTES = 512 * 1024
-const RSS_QUIET_MAX_MS = 30_000
+const RSS_QUIET_MIN_MS = 30_000
+const RSS_QUIET_MAX_MS = 60_000
 
 export const TRANSPORT_LABEL: Record<ClientTransport, string> = {
   websocket: 'WebSocket',
@@ -204,16 +205,17 @@ async function idlePhase(pool: LoadPool, transport: ClientTransport, settings: S
         writers: 0,
         phases: [],
       }))
-    // The relay's code paths for this transport are loaded before the first point.
+    // The relay's code paths for this transport are loaded before the first point. The warm
+    // clients stay: a document left by its last client is unloaded 30 s later (UNLOAD_GRACE_MS),
+    // and the memory that frees would land in the middle of the steps.
     await pool.connect('tandem', server.port, docs('warm', WARM_CLIENTS))
-    await pool.disconnect()
-    await sleep(2000)
     // RSS against clients connected, in steps: the slope is what one more idle
     // client costs, and the heap's slack at any one point matters less.
-    // A fresh process goes on handing startup memory back for a while: wait until its RSS holds still.
-    for (let last = Infinity, until = now() + RSS_QUIET_MAX_MS; now() < until; ) {
+    // A fresh process hands startup memory back some 20 s in (seen as a 10-15 MiB drop in RSS,
+    // not in the heap): collect for RSS_QUIET_MIN_MS, then until RSS holds still.
+    for (let last = Infinity, start = now(); now() - start < RSS_QUIET_MAX_MS; ) {
       const { rss } = await memory()
-      if (Math.abs(rss - last) < RSS_QUIET_BYTES) break
+      if (now() - start >= RSS_QUIET_MIN_MS && Math.abs(rss - last) < RSS_QUIET_BYTES) break
       last = rss
     }
     const first = await memory()
@@ -309,7 +311,7 @@ export async function transportsScenario(settings: Settings): Promise<Section> {
       `Busy: one document, ${settings.transportBusyClients} clients, ${BUSY_WRITERS} of them writing ${BUSY_RATE} updates/s each (${BUSY_WRITERS * BUSY_RATE} updates/s, ${busyDeliveries} deliveries/s), ` +
       `Each transport has its own relay and load-generator worker; after ${settings.warmupSeconds} s unmeasured warm-up each, the four are measured in turns of ${ROUND_MS / 1000} s until each has ${settings.transportBusySeconds} s, so load from others sharing the machine falls on all of them alike. ` +
       `Wire bytes are every byte the clients' TCP sockets read and wrote in the measured windows (HTTP headers, chunked encoding, SSE text, base64, WebSocket framing, polls that came back empty), divided by deliveries; relay CPU is the relay process's user + system time in the same windows. ` +
-      `Idle: one fresh relay per transport; ${WARM_CLIENTS} clients connect and leave, the relay's RSS is left to settle (two readings within ${RSS_QUIET_BYTES / 1024} KiB, at most ${RSS_QUIET_MAX_MS / 1000} s), then ${settings.transportIdleClients} clients (${IDLE_CLIENTS_PER_DOC} per document) connect in ${IDLE_STEPS} steps, sync and stay silent; ` +
+      `Idle: one fresh relay per transport; ${WARM_CLIENTS} clients connect and stay (part of the baseline), the relay is left to settle (full collections and RSS readings for ${RSS_QUIET_MIN_MS / 1000} s, then until two readings are within ${RSS_QUIET_BYTES / 1024} KiB, at most ${RSS_QUIET_MAX_MS / 1000} s: a fresh Node process hands 10-15 MiB back some 20 s in), then ${settings.transportIdleClients} clients (${IDLE_CLIENTS_PER_DOC} per document) connect in ${IDLE_STEPS} steps, sync and stay silent; ` +
       `${IDLE_STEP_SETTLE_MS / 1000} s after each step the relay (started with --inspect) does two full garbage collections, then its JavaScript heap in use and its RSS (mean of ${RSS_SAMPLES} samples a second apart) are read; memory per idle client is the least-squares slope of each against clients connected. ` +
       `Then the ${settings.transportIdleClients} idle clients are watched for ${settings.transportIdleSeconds} s for their bytes and relay CPU. ` +
       `Long polls are answered empty after 25 s and streams carry a keep-alive every 15 s, so idle costs need a watch of 30 s or more. ` +
