@@ -159,6 +159,8 @@ test('edits made offline survive a reload and merge with what others wrote meanw
     if (online) ws.connectToServer()
     else ws.close({ code: 4000, reason: 'test: offline' })
   })
+  // Offline means the HTTP fallback does not get through either.
+  await adaContext.route(/\/http\//, (route) => (online ? route.continue() : route.abort('internetdisconnected')))
   const a = await openDoc(adaContext, relay, docName)
   const b = await openDoc(await userContext(browser, 'Bob'), relay, docName)
   await a.locator('.ProseMirror').click()
@@ -166,7 +168,7 @@ test('edits made offline survive a reload and merge with what others wrote meanw
   await expect.poll(() => docText(b)).toBe('Shared start.')
   await expectSaved(a)
 
-  // Ada loses her connection for real: her socket is closed and every new one refused.
+  // Ada loses her connection for real: her socket is closed and every new one (or HTTP session) refused.
   online = false
   await a.evaluate(() => (window as any).tandem.provider.ws?.close())
   await expect(a.locator('#status')).toHaveAttribute('data-status', 'disconnected')

@@ -32,7 +32,7 @@ export class RelayMetrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry, prefix: 'tandem_' })
-    new Gauge({ name: 'tandem_connections', help: 'Open WebSocket connections', registers, collect() { this.set(sources.connections()) } })
+    new Gauge({ name: 'tandem_connections', help: 'Open connections (WebSockets and HTTP fallback sessions)', registers, collect() { this.set(sources.connections()) } })
     new Gauge({ name: 'tandem_documents_in_memory', help: 'Documents loaded (or loading) in memory', registers, collect() { this.set(sources.documentsInMemory()) } })
     this.updatesReceived = new Counter({ name: 'tandem_updates_received_total', help: 'Document updates (sync step 2 and update frames) received from clients', registers })
     this.updatesRelayed = new Counter({ name: 'tandem_updates_relayed_total', help: 'Document updates sent to clients', registers })

@@ -17,7 +17,7 @@
  * would after any dropped socket.
  */
 import { decodeFrameBatch, encodeFrameBatch } from '../../shared/frame-batch.js'
-import { fromBase64 } from 'lib0/buffer'
+import { EventStreamReader } from '../../shared/event-stream.js'
 
 /** How frames travel: a real WebSocket, an SSE stream, or long polls. */
 export type TransportKind = 'websocket' | 'streaming' | 'polling'
@@ -136,6 +136,8 @@ export class FallbackSocket extends EventTarget {
   private timer: ReturnType<typeof setTimeout> | null = null
   /** Why the previous transport was given up, shown once a fallback settles. */
   private pendingReason: string | null = null
+  /** Transports this connection found blocked, remembered once a fallback works (not when the relay is simply down). */
+  private blocked: TransportKind[] | null = null
   // HTTP session state.
   private sessionUrl: string | null = null
   private idleTimeoutMs = 30_000
@@ -215,11 +217,12 @@ export class FallbackSocket extends EventTarget {
     const giveUp = (reason: string) => {
       this.clearTimer()
       detach(ws)
+      if (ws.readyState === CONNECTING || ws.readyState === OPEN) ws.close()
       this.ws = null
       // Forced to WebSocket means no fallback: a failed upgrade is a failed connection.
       if (this.readyState !== CONNECTING || this.settings.force) return this.finish(1006, reason)
       this.pendingReason = reason
-      this.remember(['websocket'], reason)
+      this.blocked = ['websocket']
       void this.startHttp('streaming')
     }
     // Forced: a slow first frame (a loaded relay) is waited for, as a stream's is.
@@ -281,7 +284,7 @@ export class FallbackSocket extends EventTarget {
         this.timer = null
         if (this.readyState !== CONNECTING || this.done) return
         this.pendingReason = STREAM_BUFFERED
-        this.remember(['websocket', 'streaming'], STREAM_BUFFERED)
+        this.blocked = ['websocket', 'streaming']
         this.stopReading()
         void this.poll()
       }, this.settings.firstFrameTimeoutMs)
@@ -317,37 +320,20 @@ export class FallbackSocket extends EventTarget {
   private async readEvents(res: Response, reader: AbortController): Promise<boolean> {
     const body = res.body!.getReader()
     const decoder = new TextDecoder()
-    let buffered = ''
+    const events = new EventStreamReader()
     let heard = false
     for (;;) {
       const { done, value } = await body.read()
       if (done || reader.signal.aborted) return heard
       heard = true
       this.lastHeard = Date.now()
-      buffered += decoder.decode(value, { stream: true })
-      let end
-      while ((end = buffered.indexOf('\n\n')) !== -1) {
-        const block = buffered.slice(0, end)
-        buffered = buffered.slice(end + 2)
-        let id = 0
-        let event = 'message'
-        let data = ''
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) continue
-          const colon = line.indexOf(':')
-          const field = colon === -1 ? line : line.slice(0, colon)
-          const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '')
-          if (field === 'id') id = Number(value)
-          else if (field === 'event') event = value
-          else if (field === 'data') data += value
-        }
+      for (const event of events.push(decoder.decode(value, { stream: true }))) {
         if (reader.signal.aborted) return true
-        if (event === 'close') {
-          const closing = JSON.parse(data) as { code: number; reason: string }
-          this.finish(closing.code, closing.reason)
+        if (event.kind === 'close') {
+          this.finish(event.code, event.reason)
           return true
         }
-        if (id > 0 && data) this.deliver(id, fromBase64(data))
+        this.deliver(event.seq, event.frame)
       }
     }
   }
@@ -470,6 +456,7 @@ export class FallbackSocket extends EventTarget {
     this.transport = kind
     this.fallbackReason = kind === 'websocket' ? null : (this.pendingReason ?? (this.settings.force ? `forced to ${kind}` : null))
     if (kind === 'websocket' && !this.settings.force) this.settings.memory.skip = []
+    else if (this.blocked && this.pendingReason) this.remember(this.blocked, this.pendingReason)
     this.readyState = OPEN
     const info: TransportInfo = { transport: kind, reason: this.fallbackReason }
     this.settings.onTransport?.(info)

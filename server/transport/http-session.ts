@@ -9,6 +9,7 @@
 import type { ServerResponse } from 'node:http'
 import { decodeMessage, CloseCode } from '../../shared/protocol.js'
 import { encodeFrameBatch, type FrameBatch } from '../../shared/frame-batch.js'
+import { encodeCloseEvent, encodeFrameEvent, KEEPALIVE_COMMENT } from '../../shared/event-stream.js'
 import type { Connection, Transport } from '../relay/connection.js'
 
 /** How often an idle stream carries a comment, so proxies keep it open. */
@@ -92,7 +93,7 @@ export class HttpSession implements Transport {
     const reader = this.reader
     if (reader?.kind === 'stream') {
       this.endReader()
-      reader.res.end(`event: close\ndata: ${JSON.stringify(this.closedWith)}\n\n`)
+      reader.res.end(encodeCloseEvent(code, reason))
     } else if (reader?.kind === 'poll') {
       this.scheduleAnswer()
     }
@@ -132,7 +133,7 @@ export class HttpSession implements Transport {
     const reader: Reader = {
       kind: 'stream',
       res,
-      keepalive: setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS).unref(),
+      keepalive: setInterval(() => res.write(KEEPALIVE_COMMENT), KEEPALIVE_MS).unref(),
       opened: Date.now(),
     }
     this.reader = reader
@@ -144,7 +145,7 @@ export class HttpSession implements Transport {
     }
     if (this.closedWith && this.reader === reader) {
       this.endReader()
-      res.end(`event: close\ndata: ${JSON.stringify(this.closedWith)}\n\n`)
+      res.end(encodeCloseEvent(this.closedWith.code, this.closedWith.reason))
     }
   }
 
@@ -213,7 +214,7 @@ export class HttpSession implements Transport {
   }
 
   private writeEvent(reader: Reader & { kind: 'stream' }, seq: number, frame: Uint8Array): void {
-    reader.res.write(`id: ${seq}\ndata: ${Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64')}\n\n`)
+    reader.res.write(encodeFrameEvent(seq, frame))
     this.streamedBytes += frame.byteLength
     // The client resumes at once with after=<last id>, acknowledging all of it.
     if (this.streamedBytes > STREAM_ROTATE_BYTES && this.reader === reader) {

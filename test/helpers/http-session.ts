@@ -3,6 +3,7 @@
  * ("HTTP fallback") spoken with fetch, byte for byte.
  */
 import { decodeFrameBatch, encodeFrameBatch, type FrameBatch } from '../../shared/frame-batch.js'
+import { EventStreamReader, type StreamEvent } from '../../shared/event-stream.js'
 
 export interface RawSession {
   base: string
@@ -50,13 +51,6 @@ export async function pollFrames(session: RawSession, after: number): Promise<Fr
   return answer.batch
 }
 
-/** One server-sent event of a stream. */
-export interface StreamEvent {
-  id?: number
-  event?: string
-  data: string
-}
-
 /**
  * Opens GET .../stream?after=n and yields its events as they arrive; `abort`
  * drops the connection like a lost network would.
@@ -66,26 +60,10 @@ export async function openStream(session: RawSession, after: number): Promise<{ 
   const res = await fetch(`${session.base}/stream?after=${after}`, { signal: controller.signal })
   async function* events(): AsyncGenerator<StreamEvent> {
     const decoder = new TextDecoder()
-    let buffered = ''
+    const reader = new EventStreamReader()
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true })
-        let end
-        while ((end = buffered.indexOf('\n\n')) !== -1) {
-          const block = buffered.slice(0, end)
-          buffered = buffered.slice(end + 2)
-          const event: StreamEvent = { data: '' }
-          let comment = true
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue
-            comment = false
-            const [field, value] = [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).replace(/^ /, '')]
-            if (field === 'id') event.id = Number(value)
-            else if (field === 'event') event.event = value
-            else if (field === 'data') event.data += value
-          }
-          if (!comment) yield event
-        }
+        yield* reader.push(decoder.decode(chunk, { stream: true }))
       }
     } catch (err) {
       if ((err as Error).name !== 'AbortError') throw err

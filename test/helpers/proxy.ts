@@ -21,13 +21,19 @@ export interface Proxy {
 export interface ProxyOptions {
   /** Forward WebSocket upgrades (the working setup) or strip them (a blocking proxy). */
   upgrades: boolean
+  /**
+   * Hold every response back until it is complete, like a proxy that buffers
+   * (nginx passes the relay's event stream through even with proxy_buffering
+   * on, so this is always the Node proxy).
+   */
+  buffering?: boolean
 }
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path))
 
 /** Starts a proxy to the relay on `targetPort`: nginx when installed, else the Node one. */
 export function startProxy(targetPort: number, options: ProxyOptions): Promise<Proxy> {
-  return NGINX ? startNginx(NGINX, targetPort, options) : startNodeProxy(targetPort, options)
+  return NGINX && !options.buffering ? startNginx(NGINX, targetPort, options) : startNodeProxy(targetPort, options)
 }
 
 /**
@@ -111,6 +117,16 @@ async function startNodeProxy(targetPort: number, options: ProxyOptions): Promis
     const upstream = http.request(
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: { ...req.headers, connection: 'close' } },
       (answer) => {
+        if (options.buffering) {
+          // Nothing reaches the client before the whole response is in.
+          const chunks: Buffer[] = []
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk))
+          answer.on('end', () => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers)
+            res.end(Buffer.concat(chunks))
+          })
+          return
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers)
         answer.pipe(res)
       },

@@ -10,7 +10,10 @@ import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { connectStockClient, until, type StockClient } from '../helpers/clients.js'
 import { removeDir, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
+import { WebSocketServer } from 'ws'
+import type { AddressInfo } from 'node:net'
 import { fallbackWebSocket, UPGRADE_BLOCKED, type FallbackOptions, type TransportInfo } from '../../client/sync/fallback-socket.js'
+import { startProxy } from '../helpers/proxy.js'
 import { decodeMessage } from '../../shared/protocol.js'
 
 const cleanups: Array<() => unknown> = []
@@ -64,6 +67,98 @@ test('stock providers over streaming, long-polling, a blocked upgrade and WebSoc
   }
   const texts = new Set(clients.map((c) => c.text.toString()))
   assert.equal(texts.size, 1, 'every client holds the same text')
+})
+
+test('a WebSocket that opens but carries nothing, and a proxy that buffers the stream, fall back further', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+
+  // Something accepts the upgrade and then forwards nothing.
+  const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+  cleanups.push(() => new Promise((resolve) => silent.close(resolve)))
+  await new Promise((resolve) => silent.once('listening', resolve))
+  const silentPort = (silent.address() as AddressInfo).port
+  const heldOpen = new Promise<WebSocket>((resolve) => silent.once('connection', resolve))
+  class SilentWebSocket extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(String(url).replace(`:${relay.port}/`, `:${silentPort}/`), protocols)
+    }
+  }
+  const held = await client(relay.port, 'further', fallback({ WebSocket: SilentWebSocket as unknown as typeof globalThis.WebSocket, firstFrameTimeoutMs: 500 }))
+  const heldSocket = held.provider.ws as unknown as { transport: string; fallbackReason: string }
+  assert.equal(heldSocket.transport, 'streaming')
+  assert.match(heldSocket.fallbackReason, /no data came through/)
+  // The useless socket is not left open.
+  const abandoned = await heldOpen
+  if (abandoned.readyState !== WebSocket.CLOSED) await new Promise((resolve) => abandoned.once('close', resolve))
+
+  // A proxy that blocks upgrades and holds responses back until they are complete.
+  const proxy = await startProxy(relay.port, { upgrades: false, buffering: true })
+  cleanups.push(() => proxy.close())
+  const buffered = await client(Number(new URL(proxy.url).port), 'further', fallback({ firstFrameTimeoutMs: 500 }))
+  const bufferedSocket = buffered.provider.ws as unknown as { transport: string; fallbackReason: string }
+  assert.equal(bufferedSocket.transport, 'polling')
+  assert.match(bufferedSocket.fallbackReason, /buffers streamed responses/)
+
+  held.text.insert(0, 'held;')
+  buffered.text.insert(0, 'buffered;')
+  for (const c of [held, buffered]) await until(c.doc, 'update', () => c.text.length === 'held;buffered;'.length)
+  assert.equal(held.text.toString(), buffered.text.toString())
+})
+
+test('after a fallback, later connections skip WebSocket for a while, then use it again when it gets through', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  let blocked = true
+  let attempts = 0
+  class SometimesBlocked extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      attempts++
+      super(blocked ? String(url).replace('/ws/', '/blocked/') : url, protocols)
+    }
+  }
+  const Polyfill = SometimesBlocked as unknown as typeof globalThis.WebSocket
+  const reconnect = async (c: StockClient) => {
+    c.provider.disconnect()
+    c.provider.connect()
+    await until(c.provider, 'sync', () => c.provider.synced)
+    return (c.provider.ws as unknown as { transport: string }).transport
+  }
+
+  const patient = await client(relay.port, 'retry-ws', fallback({ WebSocket: Polyfill }))
+  assert.equal((patient.provider.ws as unknown as { transport: string }).transport, 'streaming')
+  assert.equal(attempts, 1)
+  blocked = false
+  // Within the retry window a reconnect goes straight to HTTP: no WebSocket attempt.
+  assert.equal(await reconnect(patient), 'streaming')
+  assert.equal(attempts, 1)
+
+  blocked = true
+  const eager = await client(relay.port, 'retry-ws', fallback({ WebSocket: Polyfill, retryWebSocketAfterMs: 0 }))
+  assert.equal((eager.provider.ws as unknown as { transport: string }).transport, 'streaming')
+  blocked = false
+  assert.equal(await reconnect(eager), 'websocket')
+  patient.text.insert(0, 'both ways')
+  await until(eager.doc, 'update', () => eager.text.toString() === 'both ways')
+})
+
+test('a relay that is down is not mistaken for a proxy that blocks WebSockets', async () => {
+  const dir = tempDir()
+  let relay = await startTestRelay(dir)
+  const port = relay.port
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  const c = await client(port, 'down', fallback())
+  assert.equal((c.provider.ws as unknown as { transport: string }).transport, 'websocket')
+  await relay.close()
+  await until(c.provider, 'status', () => !c.provider.wsconnected)
+  // Let a few reconnects fail (both WebSocket and HTTP) before the relay is back.
+  let failures = 0
+  await until(c.provider, 'connection-close', () => ++failures >= 3)
+  relay = await startTestRelay(dir, { port })
+  await until(c.provider, 'sync', () => c.provider.synced)
+  assert.equal((c.provider.ws as unknown as { transport: string }).transport, 'websocket')
 })
 
 test('a dropped stream and lost upload answers resume in the same session: nothing lost, nothing repeated', async () => {

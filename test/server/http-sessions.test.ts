@@ -19,6 +19,7 @@ import {
 } from '../../shared/protocol.js'
 import { mintToken } from '../../server/auth.js'
 import type { Relay } from '../../server/relay.js'
+import type { StreamEvent } from '../../shared/event-stream.js'
 import type { Config } from '../../server/config.js'
 
 const cleanups: Array<() => unknown> = []
@@ -153,9 +154,11 @@ test('a dropped stream resumed with after= neither loses nor repeats a frame', a
   const session = await openSession(relay.port, 'resume')
   const reader = new Y.Doc()
   const seen: number[] = []
-  const apply = (id: number, data: string) => {
-    seen.push(id)
-    const message = decodeMessage(new Uint8Array(Buffer.from(data, 'base64')))
+  const apply = (event: StreamEvent) => {
+    assert.equal(event.kind, 'frame')
+    if (event.kind !== 'frame') return
+    seen.push(event.seq)
+    const message = decodeMessage(event.frame)
     if (message.kind === 'sync-update' || message.kind === 'sync-step2') Y.applyUpdate(reader, message.update)
   }
 
@@ -164,8 +167,8 @@ test('a dropped stream resumed with after= neither loses nor repeats a frame', a
   writer.text.insert(0, 'one;')
   let lastRead = 0
   for await (const event of first.events) {
-    apply(event.id!, event.data)
-    lastRead = event.id!
+    apply(event)
+    lastRead = seen.at(-1)!
     if (reader.getText('t').toString() === 'one;') break
   }
   // More frames are written into the stream that is about to drop unread...
@@ -177,7 +180,7 @@ test('a dropped stream resumed with after= neither loses nor repeats a frame', a
 
   const second = await openStream(session, lastRead)
   for await (const event of second.events) {
-    apply(event.id!, event.data)
+    apply(event)
     if (reader.getText('t').toString() === expected) break
   }
   second.abort()
@@ -266,4 +269,30 @@ test('the per-address limit counts HTTP sessions together with sockets', async (
   // A session that leaves frees its place.
   assert.equal((await fetch(session.base, { method: 'DELETE' })).status, 204)
   await openSession(relay.port, 'limited')
+})
+
+test('a session that does not read is closed as a slow consumer (4008), and one that sends too fast as a socket would be (4029)', async () => {
+  const relay = await relayWith({ maxBufferedBytes: 2048, maxMessagesPerSecond: 1 })
+  const writer = await stockClient(relay.port, 'slow')
+  const sleeper = await openSession(relay.port, 'slow')
+  // Unacknowledged frames count as buffered: the session never polls while the writer writes.
+  writer.text.insert(0, 'x'.repeat(4096))
+  let last = 0
+  for (;;) {
+    const polled = await poll(sleeper, last, true)
+    if (polled.status === 200 && 'batch' in polled) {
+      last = polled.batch.firstSeq + polled.batch.frames.length - 1
+      continue
+    }
+    assert.equal(polled.status, 410)
+    assert.equal((polled as { body: Record<string, unknown> }).body.code, CloseCode.SLOW_CONSUMER)
+    break
+  }
+
+  const flooder = await openSession(relay.port, 'slow')
+  await joined(flooder)
+  const flood = Array.from({ length: 20 }, (_, i) => insertFrame(`f${i}`))
+  const answer = await postFrames(flooder, 1, flood)
+  assert.equal(answer.status, 400)
+  assert.equal(answer.body.code, CloseCode.RATE_LIMITED)
 })
