@@ -16,6 +16,7 @@ import { largeDoc } from './scenarios/large-doc.js'
 import { browserScenario } from './scenarios/browser.js'
 import { renderScenario } from './scenarios/render.js'
 import { scaleOut } from './scenarios/scale-out.js'
+import { transportsScenario } from './scenarios/transports.js'
 
 const SCENARIOS: Record<number, (settings: Settings) => Promise<Section>> = {
   1: busyRoom,
@@ -25,6 +26,7 @@ const SCENARIOS: Record<number, (settings: Settings) => Promise<Section>> = {
   5: browserScenario,
   6: renderScenario,
   7: scaleOut,
+  8: transportsScenario,
 }
 
 if (process.argv.includes('--help')) {

@@ -85,7 +85,7 @@ export async function startServer(target: Target, options: ServerOptions = {}): 
 }
 
 /** A TCP port that was free a moment ago. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
@@ -123,5 +123,12 @@ export function cpuSeconds(pid: number): number {
 export function peakRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const match = /VmHWM:\s+(\d+) kB/.exec(status)
+  return match ? Number(match[1]) * 1024 : 0
+}
+
+/** Resident memory of the process now (VmRSS), in bytes. */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const match = /VmRSS:\s+(\d+) kB/.exec(status)
   return match ? Number(match[1]) * 1024 : 0
 }

@@ -5,6 +5,7 @@
  * used so a reduced run can never pass for the real one.
  */
 import { TARGETS, type Target } from './wire.js'
+import { CLIENT_TRANSPORTS, type ClientTransport } from './loadgen/transports.js'
 
 export interface Settings {
   scenarios: number[]
@@ -23,6 +24,16 @@ export interface Settings {
   throughputSeconds: number
   /** Scenario 5: keystrokes measured per server. */
   browserKeystrokes: number
+  /** Scenario 8: the transports compared. */
+  transports: ClientTransport[]
+  /** Scenario 8: clients on the busy document (4 of them write). */
+  transportBusyClients: number
+  /** Scenario 8: measured seconds on the busy document. */
+  transportBusySeconds: number
+  /** Scenario 8: idle clients (5 per document) whose memory and upkeep are measured. */
+  transportIdleClients: number
+  /** Scenario 8: seconds the idle clients are watched. */
+  transportIdleSeconds: number
   /** Tandem runs under `node --cpu-prof` into this folder when set. */
   profileDir: string | null
   /** Where the report goes. */
@@ -42,7 +53,7 @@ const int = (raw: string, env: string) => {
 }
 
 const KNOBS: Knob[] = [
-  { env: 'BENCH_SCENARIOS', default: '1,2,3,4,5,6,7', help: 'scenarios to run', apply: (s, raw) => (s.scenarios = raw.split(',').map((x) => int(x.trim(), 'BENCH_SCENARIOS'))) },
+  { env: 'BENCH_SCENARIOS', default: '1,2,3,4,5,6,7,8', help: 'scenarios to run', apply: (s, raw) => (s.scenarios = raw.split(',').map((x) => int(x.trim(), 'BENCH_SCENARIOS'))) },
   {
     env: 'BENCH_TARGETS', default: TARGETS.join(','), help: 'servers to compare',
     apply: (s, raw) => {
@@ -57,6 +68,17 @@ const KNOBS: Knob[] = [
   { env: 'BENCH_S3_EDITS', default: '250000', help: 'scenario 3 minimum edits', apply: (s, raw) => (s.largeDocEdits = int(raw, 'BENCH_S3_EDITS')) },
   { env: 'BENCH_S4_SECONDS', default: '10', help: 'scenario 4 (and 7b) seconds of flooding', apply: (s, raw) => (s.throughputSeconds = int(raw, 'BENCH_S4_SECONDS')) },
   { env: 'BENCH_S5_KEYS', default: '200', help: 'scenario 5 keystrokes per server', apply: (s, raw) => (s.browserKeystrokes = int(raw, 'BENCH_S5_KEYS')) },
+  {
+    env: 'BENCH_S8_TRANSPORTS', default: CLIENT_TRANSPORTS.join(','), help: 'scenario 8 transports to compare',
+    apply: (s, raw) => {
+      s.transports = raw.split(',').map((x) => x.trim()) as ClientTransport[]
+      for (const t of s.transports) if (!CLIENT_TRANSPORTS.includes(t)) throw new Error(`BENCH_S8_TRANSPORTS: unknown transport "${t}"`)
+    },
+  },
+  { env: 'BENCH_S8_CLIENTS', default: '12', help: 'scenario 8 clients on the busy document (4 write)', apply: (s, raw) => (s.transportBusyClients = Math.max(6, int(raw, 'BENCH_S8_CLIENTS'))) },
+  { env: 'BENCH_S8_SECONDS', default: '15', help: 'scenario 8 measured seconds on the busy document', apply: (s, raw) => (s.transportBusySeconds = int(raw, 'BENCH_S8_SECONDS')) },
+  { env: 'BENCH_S8_IDLE', default: '500', help: 'scenario 8 idle clients (5 per document)', apply: (s, raw) => (s.transportIdleClients = Math.max(5, int(raw, 'BENCH_S8_IDLE'))) },
+  { env: 'BENCH_S8_IDLE_S', default: '30', help: 'scenario 8 seconds the idle clients are watched', apply: (s, raw) => (s.transportIdleSeconds = int(raw, 'BENCH_S8_IDLE_S')) },
   { env: 'BENCH_PROFILE_DIR', default: '', help: 'run Tandem under --cpu-prof into this folder', apply: (s, raw) => (s.profileDir = raw || null) },
   { env: 'BENCH_OUT', default: 'bench/RESULTS.md', help: 'report file', apply: (s, raw) => (s.out = raw) },
 ]

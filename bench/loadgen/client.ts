@@ -6,16 +6,16 @@
  * readers cheap enough to share the machine with the server.
  */
 import * as Y from 'yjs'
-import WebSocket from 'ws'
 import { SyncType } from '../../shared/protocol.js'
 import { helloFrames, parseIncoming, socketUrl, syncFrame, updateId, type Target } from '../wire.js'
+import { openLoadSocket, type LoadSocket } from './transports.js'
 
 /** The empty update: what a reader answers to the server's step 1. */
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 const EMPTY_STATE_VECTOR = Y.encodeStateVector(new Y.Doc())
 
 export class LoadClient {
-  readonly ws: WebSocket
+  readonly ws: LoadSocket
   /** Only writers hold a document. */
   readonly doc: Y.Doc | null
   /** Resolves once the server's first step 2 arrived. */
@@ -39,11 +39,11 @@ export class LoadClient {
       this.lastUpdate = update
     })
     const ownPrefix = this.doc ? this.doc.clientID * 2 ** 21 : -1
-    this.ws = new WebSocket(socketUrl(target, port, docName), { perMessageDeflate: false })
+    this.ws = openLoadSocket(socketUrl(target, port, docName))
     this.ws.binaryType = 'nodebuffer'
     this.synced = new Promise((resolve, reject) => {
       this.ws.once('error', reject)
-      this.ws.once('close', (code) => reject(new Error(`closed with ${code} before sync`)))
+      this.ws.once('close', (code: number) => reject(new Error(`closed with ${code} before sync`)))
       this.ws.on('open', () => {
         for (const frame of helloFrames(target, docName)) this.ws.send(frame)
         const sv = this.doc ? Y.encodeStateVector(this.doc) : EMPTY_STATE_VECTOR

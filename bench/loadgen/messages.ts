@@ -3,6 +3,7 @@
  * (worker.ts) say to each other.
  */
 import type { Target } from '../wire.js'
+import type { ClientTransport, WireBytes } from './transports.js'
 
 /** One document and the clients that open it. The first `writers` clients write. */
 export interface DocPlan {
@@ -21,6 +22,10 @@ export type Command =
   /** Every writer keeps `window` updates in flight for `durationMs` (throughput). */
   | { cmd: 'flood'; window: number; startAt: number; durationMs: number; drainMs: number }
   | { cmd: 'close' }
+  /** The transport of the clients connected next (scenario 8; null: plain `ws`). */
+  | { cmd: 'transport'; transport: ClientTransport | null }
+  /** Bytes on the wire of the transport clients so far. */
+  | { cmd: 'wire' }
 
 export interface RunResult {
   /** Updates written. */
@@ -43,4 +48,6 @@ export type Reply =
   | { type: 'connected'; clients: number; failed: number }
   | { type: 'result'; result: RunResult }
   | { type: 'closed' }
+  | { type: 'transport-set' }
+  | { type: 'wire'; bytes: WireBytes }
   | { type: 'error'; message: string }

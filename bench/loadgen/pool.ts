@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads'
 import type { Target } from '../wire.js'
 import type { Command, DocPlan, Reply, RunResult } from './messages.js'
+import type { ClientTransport, WireBytes } from './transports.js'
 
 export class LoadPool {
   private constructor(private readonly workers: Worker[]) {}
@@ -54,6 +55,19 @@ export class LoadPool {
   /** Closes every client (the workers stay up for the next server). */
   async disconnect(): Promise<void> {
     await Promise.all(this.workers.map((w) => ask(w, { cmd: 'close' })))
+  }
+
+  /** The transport of every client connected from now on (null: plain `ws`). */
+  async useTransport(transport: ClientTransport | null): Promise<void> {
+    await Promise.all(this.workers.map((w) => ask(w, { cmd: 'transport', transport })))
+  }
+
+  /** Bytes the transport clients of every worker have read and written so far. */
+  async wireBytes(): Promise<WireBytes> {
+    const replies = await Promise.all(this.workers.map((w) => ask(w, { cmd: 'wire' })))
+    const total = { read: 0, written: 0 }
+    for (const r of replies) if (r.type === 'wire') (total.read += r.bytes.read), (total.written += r.bytes.written)
+    return total
   }
 
   async stop(): Promise<void> {

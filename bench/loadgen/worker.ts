@@ -8,6 +8,7 @@
 import { parentPort } from 'node:worker_threads'
 import { performance } from 'node:perf_hooks'
 import { LoadClient } from './client.js'
+import { useTransport, wireBytes } from './transports.js'
 import type { Command, DocPlan, RunResult } from './messages.js'
 
 interface Pending {
@@ -196,6 +197,13 @@ parentPort!.on('message', (command: Command) => {
       for (const doc of docs) for (const c of doc.clients) c.close()
       docs = []
       reply({ type: 'closed' })
+      break
+    case 'transport':
+      useTransport(command.transport)
+      reply({ type: 'transport-set' })
+      break
+    case 'wire':
+      reply({ type: 'wire', bytes: wireBytes() })
       break
   }
 })

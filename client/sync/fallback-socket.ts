@@ -36,6 +36,11 @@ export interface FallbackOptions {
   fetch?: typeof fetch
   /** Use only this transport (tests and benchmarks). */
   force?: TransportKind
+  /**
+   * Poll with `wait=0` once per this many ms instead of long polling: naive
+   * short polling, kept only so the benchmark can compare against it.
+   */
+  shortPollIntervalMs?: number
   /** How long a WebSocket or a first stream may stay silent before the next transport is tried. */
   firstFrameTimeoutMs?: number
   /** After a fallback, how long new connections go straight to it before trying WebSocket again. */
@@ -72,6 +77,7 @@ export function fallbackWebSocket(options: FallbackOptions = {}): typeof WebSock
     RealWebSocket: options.WebSocket ?? globalThis.WebSocket,
     fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init)),
     force: options.force,
+    shortPollIntervalMs: options.shortPollIntervalMs,
     firstFrameTimeoutMs: options.firstFrameTimeoutMs ?? 4_000,
     retryWebSocketAfterMs: options.retryWebSocketAfterMs ?? 60_000,
     onTransport: options.onTransport,
@@ -88,6 +94,7 @@ interface Settings {
   RealWebSocket: typeof WebSocket
   fetch: typeof fetch
   force: TransportKind | undefined
+  shortPollIntervalMs: number | undefined
   firstFrameTimeoutMs: number
   retryWebSocketAfterMs: number
   onTransport: ((info: TransportInfo) => void) | undefined
@@ -212,12 +219,14 @@ export class FallbackSocket extends EventTarget {
       detach(ws)
       if (ws.readyState === CONNECTING || ws.readyState === OPEN) ws.close()
       this.ws = null
-      if (this.readyState !== CONNECTING) return this.finish(1006, reason)
+      // Forced to WebSocket means no fallback: a failed upgrade is a failed connection.
+      if (this.readyState !== CONNECTING || this.settings.force) return this.finish(1006, reason)
       this.pendingReason = reason
       this.blocked = ['websocket']
       void this.startHttp('streaming')
     }
-    this.timer = setTimeout(() => giveUp(SOCKET_SILENT), this.settings.firstFrameTimeoutMs)
+    // Forced: a slow first frame (a loaded relay) is waited for, as a stream's is.
+    if (!this.settings.force) this.timer = setTimeout(() => giveUp(SOCKET_SILENT), this.settings.firstFrameTimeoutMs)
     ws.onopen = () => {
       opened = true
     }
@@ -329,14 +338,17 @@ export class FallbackSocket extends EventTarget {
     }
   }
 
-  /** Long polls until the session ends. */
+  /** Long polls (or short polls, see `shortPollIntervalMs`) until the session ends. */
   private async poll(): Promise<void> {
     this.reading = 'polling'
+    const interval = this.settings.shortPollIntervalMs
     while (!this.done && this.readyState !== CLOSING) {
       const reader = new AbortController()
       this.reader = reader
+      const started = Date.now()
       try {
-        const res = await this.request(`${this.sessionUrl}/poll?after=${this.lastSeq}`, { signal: reader.signal })
+        const wait = interval ? '&wait=0' : ''
+        const res = await this.request(`${this.sessionUrl}/poll?after=${this.lastSeq}${wait}`, { signal: reader.signal })
         if (!(await this.readable(res))) return
         const batch = decodeFrameBatch(new Uint8Array(await res.arrayBuffer()))
         this.lastHeard = Date.now()
@@ -345,6 +357,8 @@ export class FallbackSocket extends EventTarget {
         if (reader.signal.aborted) return
         if (!(await this.retryLater())) return
       }
+      if (reader.signal.aborted) return
+      if (interval) await pause(started + interval - Date.now(), reader.signal)
       if (reader.signal.aborted) return
     }
   }
@@ -489,6 +503,20 @@ export class FallbackSocket extends EventTarget {
     const handler = (this as unknown as Record<string, unknown>)[`on${event.type}`]
     if (typeof handler === 'function') handler.call(this, event)
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
 }
 
 /** Stops a socket from reaching the provider; errors are swallowed (Node rethrows unhandled ones). */

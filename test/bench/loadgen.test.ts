@@ -9,6 +9,7 @@ import * as Y from 'yjs'
 import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
 import { LoadPool } from '../../bench/loadgen/pool.js'
 import { parseIncoming, syncFrame, updateId, updateKey } from '../../bench/wire.js'
+import { CLIENT_TRANSPORTS } from '../../bench/loadgen/transports.js'
 
 test('updateId names an update by the client and clock of its first struct', () => {
   const doc = new Y.Doc()
@@ -40,6 +41,35 @@ test('the load generator delivers every update to every other client of a Tandem
     assert.equal(result.unexpected, 0)
     await pool.disconnect()
   } finally {
+    await pool.stop()
+    await relay.close()
+    removeDir(dir)
+  }
+})
+
+test('over each transport of scenario 8 every update is delivered and the TCP bytes, headers included, are counted', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  const pool = LoadPool.start(1)
+  try {
+    for (const transport of CLIENT_TRANSPORTS) {
+      await pool.useTransport(transport)
+      const docs = [{ name: `smoke-${transport}`, clients: 3, writers: 1, phases: [0] }]
+      const { failed } = await pool.connect('tandem', relay.port, docs)
+      assert.equal(failed, 0, transport)
+      const before = await pool.wireBytes()
+      const result = await pool.run({ cmd: 'rate', periodMs: 100, startAt: performance.timeOrigin + performance.now() + 50, durationMs: 500, drainMs: 5000 })
+      const after = await pool.wireBytes()
+      assert.ok(result.sent >= 4, `${transport}: sent ${result.sent}`)
+      assert.equal(result.delivered, result.expected, transport)
+      assert.equal(result.unexpected, 0, transport)
+      // A one-character Yjs update frame is over 20 bytes; every HTTP upload carries a request line and headers.
+      assert.ok(after.read - before.read >= result.delivered * 20, `${transport}: read ${after.read - before.read} B`)
+      if (transport !== 'websocket') assert.ok(after.written - before.written >= result.sent * 100, `${transport}: wrote ${after.written - before.written} B`)
+      await pool.disconnect()
+    }
+  } finally {
+    await pool.useTransport(null)
     await pool.stop()
     await relay.close()
     removeDir(dir)

@@ -206,6 +206,45 @@ test('a dropped stream and lost upload answers resume in the same session: nothi
   assert.equal(writer.text.toString().match(/r\d;/g)!.length, 5)
 })
 
+test('forced to WebSocket, a blocked upgrade closes the connection instead of falling back to HTTP', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  const requests: string[] = []
+  const recording: typeof fetch = (input, init) => {
+    requests.push(String(input))
+    return fetch(input, init)
+  }
+  const Socket = fallback({ force: 'websocket', WebSocket: BlockedWebSocket as unknown as typeof globalThis.WebSocket, fetch: recording, firstFrameTimeoutMs: 50 })
+  const socket = new Socket(`ws://127.0.0.1:${relay.port}/ws/forced`)
+  const closed = await new Promise<CloseEvent>((resolve) => socket.addEventListener('close', resolve as (e: Event) => void, { once: true }))
+  assert.equal(closed.code, 1006)
+  assert.equal((socket as unknown as { transport: string | null }).transport, null)
+  assert.deepEqual(requests, [], 'no HTTP session was opened')
+})
+
+test('short polling asks with wait=0 no more than once per interval, and still converges', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir)
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  const polls: Array<{ url: string; at: number }> = []
+  const recording: typeof fetch = (input, init) => {
+    if (String(input).includes('/poll?')) polls.push({ url: String(input), at: Date.now() })
+    return fetch(input, init)
+  }
+  const interval = 150
+  const writer = await client(relay.port, 'short', NodeWebSocket)
+  const reader = await client(relay.port, 'short', fallback({ force: 'polling', shortPollIntervalMs: interval, fetch: recording }))
+  for (let round = 0; round < 3; round++) {
+    writer.text.insert(writer.text.length, `${round};`)
+    await until(reader.doc, 'update', () => reader.text.toString() === writer.text.toString())
+  }
+  assert.ok(polls.length >= 3, `${polls.length} polls`)
+  for (const { url } of polls) assert.match(url, /[?&]wait=0(&|$)/)
+  const gaps = polls.slice(1).map((p, i) => p.at - polls[i]!.at)
+  assert.ok(gaps.every((gap) => gap >= interval - 5), `polls ${gaps.join(', ')} ms apart`)
+})
+
 for (const transport of ['streaming', 'polling'] as const) {
   test(`a SIGKILL right after a peer received an edit sent over ${transport} loses nothing`, async () => {
     const dir = tempDir()
