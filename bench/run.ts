@@ -43,9 +43,10 @@ for (const n of settings.scenarios) {
   const section = await scenario(settings)
   process.stderr.write(`\n## ${section.title}\n\n${section.body}\n`)
   sections.push(section)
+  // Written after every scenario, so a later one that fails loses nothing measured before it.
+  writeFileSync(settings.out, render(settings, started, sections))
+  process.stderr.write(`\nwrote ${settings.out}\n`)
 }
-writeFileSync(settings.out, render(settings, started, sections))
-process.stderr.write(`\nwrote ${settings.out}\n`)
 
 function render(settings: Settings, started: Date, sections: Section[]): string {
   const sh = (cmd: string) => {
@@ -57,7 +58,7 @@ function render(settings: Settings, started: Date, sections: Section[]): string 
   }
   const commit = `${sh('git rev-parse --short HEAD')}${sh('git status --porcelain') ? '+uncommitted' : ''}`
   const changed = nonDefault(process.env)
-  const fresh = new Map(settings.scenarios.map((n, i) => [n, sections[i]!]))
+  const fresh = new Map(sections.map((section, i) => [settings.scenarios[i]!, section]))
   const stored = readStoredSections(settings.out)
   const order = Object.keys(SCENARIOS).map(Number)
   const goalRows = order.flatMap((n) => {
