@@ -36,6 +36,8 @@ if (process.argv.includes('--help')) {
 
 const settings = readSettings(process.env)
 const started = new Date()
+// Read once, before this run writes RESULTS.md (which would make the tree look changed).
+const commit = `${sh('git rev-parse --short HEAD')}${sh('git status --porcelain') ? '+uncommitted' : ''}`
 const sections: Section[] = []
 for (const n of settings.scenarios) {
   const scenario = SCENARIOS[n]
@@ -48,15 +50,15 @@ for (const n of settings.scenarios) {
   process.stderr.write(`\nwrote ${settings.out}\n`)
 }
 
-function render(settings: Settings, started: Date, sections: Section[]): string {
-  const sh = (cmd: string) => {
-    try {
-      return execSync(cmd, { encoding: 'utf8' }).trim()
-    } catch {
-      return 'unknown'
-    }
+function sh(cmd: string): string {
+  try {
+    return execSync(cmd, { encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown'
   }
-  const commit = `${sh('git rev-parse --short HEAD')}${sh('git status --porcelain') ? '+uncommitted' : ''}`
+}
+
+function render(settings: Settings, started: Date, sections: Section[]): string {
   const changed = nonDefault(process.env)
   const fresh = new Map(sections.map((section, i) => [settings.scenarios[i]!, section]))
   const stored = readStoredSections(settings.out)

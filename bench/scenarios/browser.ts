@@ -27,15 +27,20 @@ async function openEditor(browser: Browser, pageUrl: string, refPort: number | n
     await context.addInitScript(
       `{ const Native = window.WebSocket;
          window.WebSocket = class extends Native {
-           constructor(url, protocols) { super(String(url).replace(/^ws:\\/\\/[^/]+\\/ws\\//, 'ws://127.0.0.1:${refPort}/'), protocols) }
+           constructor(url, protocols) {
+             const target = String(url).replace(/^ws:\\/\\/[^/]+\\/ws\\//, 'ws://127.0.0.1:${refPort}/')
+             super(target, protocols)
+             window.benchSocketUrls = (window.benchSocketUrls || []).concat(target)
+           }
          } }`,
     )
   }
   const page = await context.newPage()
   await page.goto(pageUrl)
   await page.waitForFunction(() => (window as any).tandem?.provider.synced === true)
-  const wsUrl = (await page.evaluate('window.tandem.provider.ws.url')) as string
-  if (refPort !== null && !wsUrl.includes(`:${refPort}/`)) throw new Error(`the page did not connect to the reference server (${wsUrl})`)
+  // The provider's socket is Tandem's fallback class, which keeps the URL it was given: ask the rewriting class instead.
+  const urls = (await page.evaluate('window.benchSocketUrls || []')) as string[]
+  if (refPort !== null && !urls.some((url) => url.includes(`:${refPort}/`))) throw new Error(`the page did not connect to the reference server (${urls.join(', ')})`)
   return page
 }
 
