@@ -4,9 +4,10 @@
  * the load generator's.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { connect, createServer, type AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
 import type { Target } from './wire.js'
+// The test fixtures' port helpers: the bench starts servers the same way.
+import { acceptsConnections, freePort } from '../test/helpers/services.js'
 
 export interface ServerUnderTest {
   target: Target
@@ -68,7 +69,7 @@ export async function startServer(target: Target, options: ServerOptions = {}): 
     }),
   )
   const deadline = Date.now() + 30_000
-  while (!(await accepts(port))) {
+  while (!(await acceptsConnections(port))) {
     if (gone) throw new Error(`${target} exited before listening`)
     if (Date.now() > deadline) throw new Error(`${target} did not listen within 30 s`)
     await new Promise((r) => setTimeout(r, 50))
@@ -82,30 +83,6 @@ export async function startServer(target: Target, options: ServerOptions = {}): 
       await exited
     },
   }
-}
-
-/** A TCP port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** True when something accepts TCP connections on `port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */

@@ -6,10 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from './services.js'
+import { acceptsConnections, freePort } from './services.js'
 
 export interface Nginx {
   /** The loopback port nginx listens on. */
@@ -26,17 +25,6 @@ function nginxBinary(): string {
     if (dir && existsSync(join(dir, 'nginx'))) return join(dir, 'nginx')
   }
   throw new Error('nginx is not installed (apt-get install nginx)')
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
 }
 
 /**

@@ -22,6 +22,18 @@ export function freePort(): Promise<number> {
   })
 }
 
+/** True when something accepts TCP connections on 127.0.0.1:`port`. */
+export function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
 /** Retries `attempt` until it resolves; gives up after `timeoutMs`. */
 async function retryUntil<T>(what: string, attempt: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
