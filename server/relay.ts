@@ -219,7 +219,7 @@ function announceAccess(config: Config, log: Logger): void {
 }
 
 /** Versions kept in the same database as the documents, when the store has one. */
-async function versionsBeside(store: DocStore, kept: Retention): Promise<VersionStore | undefined> {
+export async function versionsBeside(store: DocStore, kept: Retention): Promise<VersionStore | undefined> {
   if (store instanceof SqliteStore) return new SqliteVersionStore(store.database, kept)
   // Loaded only when needed, like the store itself (see store/open.ts).
   const { PostgresStore } = await import('./store/postgres.js')

@@ -158,9 +158,16 @@ export class History extends EventEmitter {
     }
   }
 
-  /** Saves every document with unsaved edits (before shutting down). */
+  /**
+   * Saves every document with unsaved edits (before shutting down) and waits
+   * for every version being stored, its thinning included, so the store can
+   * close after it: a version a timer or a leaving peer started a moment ago
+   * would otherwise be lost with the store closing under it. Resolves once all
+   * are settled; a failed save is logged where it fails.
+   */
   async flush(): Promise<void> {
-    await Promise.all([...this.tracked].filter((room) => this.pending.has(room)).map((room) => this.save(room, 'auto', '')))
+    for (const room of this.tracked) if (this.pending.has(room)) void this.save(room, 'auto', '').catch(() => undefined)
+    await Promise.allSettled([...this.storing.values()].flatMap((adding) => [...adding]))
   }
 
   /** Stops taking versions; pending timers are dropped. */

@@ -9,9 +9,11 @@ import * as Y from 'yjs'
 import { prosemirrorJSONToYXmlFragment } from 'y-prosemirror'
 import { connectStockClient, drained, openRawSocket, until, type StockClient } from '../helpers/clients.js'
 import { decodeMessage, encodeQueryAwareness, encodeSaveAckRequest, MessageType, type Message } from '../../shared/protocol.js'
-import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
-import type { Relay } from '../../server/relay.js'
-import type { VersionInfo } from '../../server/store/versions.js'
+import pino from 'pino'
+import { openTestStore, removeDir, startTestRelay, tempDir, testConfig } from '../helpers/relay.js'
+import { startRelay, versionsBeside, type Relay } from '../../server/relay.js'
+import type { VersionInfo, VersionStore } from '../../server/store/versions.js'
+import { retention } from '../../server/versions/retention.js'
 import { schema } from '../../shared/schema.js'
 import { CONTENT_FRAGMENT, TITLE_TEXT } from '../../shared/docmodel.js'
 import { readDoc } from '../../server/render/ydoc.js'
@@ -269,6 +271,58 @@ test('stopping the relay saves unsaved edits as a version first', async () => {
     assert.equal(text, 'last words\n')
   } finally {
     await reopened.close()
+    removeDir(own)
+  }
+})
+
+test('stopping the relay waits for a version already being stored (and thinned), so the store does not close under it', async () => {
+  const own = tempDir()
+  const config = testConfig(own)
+  const store = await openTestStore(own)
+  const real = (await versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays)))!
+  let entered!: () => void
+  const adding = new Promise<void>((resolve) => (entered = resolve))
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const pruned: string[] = []
+  // The real version store, with a gate in front of adding a version.
+  const gated: VersionStore = {
+    add: async (doc, version) => {
+      entered()
+      await gate
+      return real.add(doc, version)
+    },
+    list: (doc, options) => real.list(doc, options),
+    get: (doc, id) => real.get(doc, id),
+    prune: async (doc, now) => {
+      const removed = await real.prune(doc, now)
+      pruned.push(doc)
+      return removed
+    },
+  }
+  const other = await startRelay(config, pino({ level: 'silent' }), store, gated)
+  const name = freshDoc()
+  try {
+    const client = await connectStockClient(other.port, name)
+    write(client, ['left at closing time'])
+    const room = other.rooms.loaded(name)!
+    await until(room.doc, 'update', () => paragraphs(room.doc)[0] === 'left at closing time')
+    // The last peer leaves, so its version starts being stored; then the relay is told to stop.
+    client.destroy()
+    await adding
+    let flushed = false
+    const flushing = other.history!.flush().then(() => (flushed = true))
+    // A whole turn of the event loop later, the flush before closing must still be waiting for that version.
+    await new Promise(setImmediate)
+    assert.equal(flushed, false, 'flush resolved while a version was still being stored')
+    release()
+    await flushing
+    assert.deepEqual(pruned, [name], 'the version was thinned before the flush resolved')
+    const [version] = await real.list(name, { limit: 1 })
+    assert.ok(version, 'the version is stored')
+  } finally {
+    release()
+    await other.close()
     removeDir(own)
   }
 })
