@@ -92,7 +92,14 @@ function asPostgresUser(command: string, args: string[]): [string, string[]] {
  * Starts a fresh PostgreSQL cluster (initdb + postgres, fsync on). Its URL
  * connects as superuser `tandem` to database `postgres`.
  */
-export async function startPostgres(): Promise<Service & { createDatabase(name: string): Promise<string> }> {
+export interface PostgresService extends Service {
+  /** Creates database `name`; resolves with its URL. */
+  createDatabase(name: string): Promise<string>
+  /** The URL of a database per key, created on first use: the same key opens the same data. */
+  database(key: string): Promise<string>
+}
+
+export async function startPostgres(): Promise<PostgresService> {
   const bin = postgresBinDir()
   const dir = mkdtempSync(join(tmpdir(), 'tandem-pg-'))
   if (process.getuid?.() === 0) {
@@ -107,6 +114,14 @@ export async function startPostgres(): Promise<Service & { createDatabase(name: 
   const url = `postgres://tandem@127.0.0.1:${port}/postgres`
   let child: ChildProcess | null = null
 
+  const createDatabase = async (name: string): Promise<string> => {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    await client.query(`CREATE DATABASE "${name}"`)
+    await client.end()
+    return url.replace(/\/postgres$/, `/${name}`)
+  }
+  const databases = new Map<string, Promise<string>>()
   const start = async () => {
     const [cmd, args] = asPostgresUser(join(bin, 'postgres'), [
       '-D', dataDir, '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=on',
@@ -157,12 +172,14 @@ export async function startPostgres(): Promise<Service & { createDatabase(name: 
       await stop()
       rmSync(dir, { recursive: true, force: true })
     },
-    createDatabase: async (name) => {
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      await client.query(`CREATE DATABASE "${name}"`)
-      await client.end()
-      return url.replace(/\/postgres$/, `/${name}`)
+    createDatabase,
+    database: async (key) => {
+      let created = databases.get(key)
+      if (!created) {
+        created = createDatabase(`k_${key.replace(/\W/g, '_')}`)
+        databases.set(key, created)
+      }
+      return created
     },
   }
 }

@@ -8,21 +8,12 @@ import { pino } from 'pino'
 import { PostgresStore } from '../../../server/store/postgres.js'
 import { PostgresVersionStore } from '../../../server/store/postgres-versions.js'
 import type { Retention } from '../../../server/versions/retention.js'
-import { startPostgres } from '../../helpers/services.js'
+import { startPostgres, type PostgresService } from '../../helpers/services.js'
 import { versionStoreContract } from './versions-contract.js'
 
 const log = pino({ level: 'silent' })
-let postgres: Awaited<ReturnType<typeof startPostgres>>
-/** A database per key, created on first use: the same key opens the same data. */
-const databases = new Map<string, string>()
-async function database(key: string): Promise<string> {
-  let url = databases.get(key)
-  if (!url) {
-    url = await postgres.createDatabase(`v_${key.replace(/\W/g, '_')}`)
-    databases.set(key, url)
-  }
-  return url
-}
+let postgres: PostgresService
+const database = (key: string) => postgres.database(key)
 const openUrl = async (url: string, retention?: Retention) => {
   const store = await PostgresStore.open({ url, log })
   return { store, versions: new PostgresVersionStore(store.connections, retention) }

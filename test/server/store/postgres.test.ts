@@ -9,21 +9,12 @@ import * as Y from 'yjs'
 import pg from 'pg'
 import { pino } from 'pino'
 import { PostgresStore } from '../../../server/store/postgres.js'
-import { startPostgres } from '../../helpers/services.js'
+import { startPostgres, type PostgresService } from '../../helpers/services.js'
 import { storeContract } from './contract.js'
 
 const log = pino({ level: 'silent' })
-let postgres: Awaited<ReturnType<typeof startPostgres>>
-/** A database per key, created on first use: the same key opens the same data. */
-const databases = new Map<string, string>()
-async function database(key: string): Promise<string> {
-  let url = databases.get(key)
-  if (!url) {
-    url = await postgres.createDatabase(`t_${key.replace(/\W/g, '_')}`)
-    databases.set(key, url)
-  }
-  return url
-}
+let postgres: PostgresService
+const database = (key: string) => postgres.database(key)
 const open = async (key: string) => PostgresStore.open({ url: await database(key), log, maxRetryDelayMs: 100 })
 
 before(async () => {
