@@ -25,29 +25,21 @@ export type RelayMessage =
   | { kind: 'resync'; relay: string }
   | { kind: 'deleted'; relay: string }
 
+/** The type number of each kind of message. */
+const TYPE_OF_KIND: Record<RelayMessage['kind'], number> = {
+  update: RelayMessageType.UPDATE,
+  awareness: RelayMessageType.AWARENESS,
+  'query-awareness': RelayMessageType.QUERY_AWARENESS,
+  resync: RelayMessageType.RESYNC,
+  deleted: RelayMessageType.DELETED,
+}
+
 /** Encodes one relay-to-relay message. */
 export function encodeRelayMessage(message: RelayMessage): Uint8Array {
   const e = encoding.createEncoder()
-  switch (message.kind) {
-    case 'update':
-    case 'awareness':
-      encoding.writeVarUint(e, message.kind === 'update' ? RelayMessageType.UPDATE : RelayMessageType.AWARENESS)
-      encoding.writeVarString(e, message.relay)
-      encoding.writeVarUint8Array(e, message.update)
-      break
-    case 'query-awareness':
-      encoding.writeVarUint(e, RelayMessageType.QUERY_AWARENESS)
-      encoding.writeVarString(e, message.relay)
-      break
-    case 'resync':
-      encoding.writeVarUint(e, RelayMessageType.RESYNC)
-      encoding.writeVarString(e, message.relay)
-      break
-    case 'deleted':
-      encoding.writeVarUint(e, RelayMessageType.DELETED)
-      encoding.writeVarString(e, message.relay)
-      break
-  }
+  encoding.writeVarUint(e, TYPE_OF_KIND[message.kind])
+  encoding.writeVarString(e, message.relay)
+  if ('update' in message) encoding.writeVarUint8Array(e, message.update)
   return encoding.toUint8Array(e)
 }
 
