@@ -61,6 +61,35 @@ test('appends issued together are committed in one transaction (group commit)', 
   await store.close()
 })
 
+test('a group commit of appends is one statement: one round trip to PostgreSQL', async () => {
+  // Every round trip inside a commit is a wait for this process to be
+  // scheduled again, and with several relays the document's row stays locked
+  // across all of them (scenario 7 of the benchmark).
+  const store = await open('one-trip')
+  await store.append('warm', new Uint8Array([0]))
+  const query = pg.Client.prototype.query
+  let statements = 0
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements++
+    return (query as (...a: unknown[]) => unknown).apply(this, args)
+  } as typeof query
+  try {
+    await Promise.all([
+      store.append('a', new Uint8Array([1, 2])),
+      store.append('b', new Uint8Array([3])),
+      store.append('a', new Uint8Array([4])),
+    ])
+  } finally {
+    pg.Client.prototype.query = query
+  }
+  assert.equal(statements, 1)
+  // ...and it still keeps the rows in order and each document's size.
+  assert.deepEqual((await store.load('a')).map((r) => [...r]), [[1, 2], [4]])
+  const sizes = Object.fromEntries((await store.list()).map((d) => [d.name, d.size]))
+  assert.deepEqual(sizes, { warm: 1, a: 3, b: 1 })
+  await store.close()
+})
+
 test('compaction by one relay keeps the rows another relay wrote that it never saw', async () => {
   const [a, b] = [await open('shared'), await open('shared')]
   const onA = recordingDoc()
