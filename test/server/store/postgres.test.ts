@@ -52,6 +52,35 @@ test('appends issued together are committed in one transaction (group commit)', 
   await store.close()
 })
 
+test('a group commit of appends is one statement: one round trip to PostgreSQL', async () => {
+  // Every round trip inside a commit is a wait for this process to be
+  // scheduled again, and with several relays the document's row stays locked
+  // across all of them (scenario 7 of the benchmark).
+  const store = await open('one-trip')
+  await store.append('warm', new Uint8Array([0]))
+  const query = pg.Client.prototype.query
+  let statements = 0
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements++
+    return (query as (...a: unknown[]) => unknown).apply(this, args)
+  } as typeof query
+  try {
+    await Promise.all([
+      store.append('a', new Uint8Array([1, 2])),
+      store.append('b', new Uint8Array([3])),
+      store.append('a', new Uint8Array([4])),
+    ])
+  } finally {
+    pg.Client.prototype.query = query
+  }
+  assert.equal(statements, 1)
+  // ...and it still keeps the rows in order and each document's size.
+  assert.deepEqual((await store.load('a')).map((r) => [...r]), [[1, 2], [4]])
+  const sizes = Object.fromEntries((await store.list()).map((d) => [d.name, d.size]))
+  assert.deepEqual(sizes, { warm: 1, a: 3, b: 1 })
+  await store.close()
+})
+
 test('compaction by one relay keeps the rows another relay wrote that it never saw', async () => {
   const [a, b] = [await open('shared'), await open('shared')]
   const onA = recordingDoc()
@@ -84,7 +113,41 @@ test('two relays compacting and appending the same document at once lose nothing
   await Promise.all(work)
   const text = textOf(await stores[0]!.load('doc'))
   for (let round = 0; round < 20; round++) for (const i of [0, 1]) assert.ok(text.includes(`${i}:${round} `), `lost ${i}:${round}`)
+  // The listed size is still the size of the rows, whoever wrote or compacted them.
+  const stored = (await stores[0]!.load('doc')).reduce((sum, row) => sum + row.byteLength, 0)
+  assert.equal((await stores[1]!.list()).find((d) => d.name === 'doc')?.size, stored)
   for (const s of stores) await s.close()
+})
+
+test("a relay's appends wait for no row lock another relay's commit holds", async () => {
+  // Relay A's commit in flight holds whatever rows its statement wrote until
+  // its WAL flush; relay B appending to the same document must not queue
+  // behind it (benchmark scenario 7: that wait was in every commit's tail).
+  const [a, b] = [await open('locks'), await open('locks')]
+  await a.append('doc', new Uint8Array([1]))
+  const holder = new pg.Client({ connectionString: await database('locks') })
+  const watcher = new pg.Client({ connectionString: await database('locks') })
+  await Promise.all([holder.connect(), watcher.connect()])
+  await holder.query('BEGIN')
+  // Every row A's append wrote except its own new row in updates.
+  await holder.query("SELECT 1 FROM docs WHERE name = 'doc' FOR UPDATE")
+  await holder.query("SELECT 1 FROM doc_deltas WHERE doc = 'doc' FOR UPDATE")
+  let settled = false
+  const appended = b.append('doc', new Uint8Array([2])).then(() => 'committed')
+  void appended.finally(() => (settled = true))
+  const waiting = (async () => {
+    while (!settled) {
+      const { rows } = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+      if (rows[0].n > 0) return 'waited for a row lock'
+    }
+    return 'committed'
+  })()
+  const outcome = await Promise.race([appended, waiting])
+  await holder.query('COMMIT')
+  await appended
+  assert.equal(outcome, 'committed')
+  assert.deepEqual((await a.load('doc')).map((r) => r[0]), [1, 2])
+  await Promise.all([holder.end(), watcher.end(), a.close(), b.close()])
 })
 
 test('relays starting together on an empty database create the schema once', async () => {
