@@ -139,6 +139,27 @@ export class Room {
     return this.ydoc
   }
 
+  /** False while the stored log is not applied to the Y.Doc yet (see `unapplied`). */
+  get applied(): boolean {
+    return this.unapplied === null
+  }
+
+  /**
+   * Calls `listener` after every change to the document, with the change's
+   * transaction origin. Applying the stored log is not a change, and watching
+   * does not apply it: a cold document stays answered from its stored bytes.
+   */
+  onChange(listener: (origin: unknown) => void): void {
+    this.ydoc.on('update', (_update: Uint8Array, origin: unknown) => {
+      if (origin !== HYDRATE) listener(origin)
+    })
+  }
+
+  /** Calls `listener` once the room is destroyed. */
+  onDestroy(listener: () => void): void {
+    this.ydoc.on('destroy', listener)
+  }
+
   /** Number of connected peers. */
   get peerCount(): number {
     return this.peers.size
