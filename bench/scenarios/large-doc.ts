@@ -106,6 +106,8 @@ export async function largeDoc(settings: Settings): Promise<Section> {
   }
   const floor = median(floors)
 
+  // BENCH_PROFILE_DIR profiles the cold relays (one profile per restart): the cold path is what is measured against the floor.
+  const coldFlags = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`] : []
   const rows: Row[] = []
   for (const target of settings.targets) {
     process.stderr.write(`scenario 3: ${target}\n`)
@@ -124,7 +126,7 @@ export async function largeDoc(settings: Settings): Promise<Section> {
         for (let i = 0; i < REPEAT; i++) {
           await server.stop()
           server = null
-          server = await startServer(target, { dataDir })
+          server = await startServer(target, { dataDir, nodeFlags: coldFlags })
           cold.push(await fetchCopy(target, server.port, docName, sv))
         }
       }

@@ -3,8 +3,8 @@
  * for the stock WebsocketProvider's `WebSocketPolyfill` option.
  *
  * It tries a real WebSocket first. When the upgrade fails, or no frame
- * arrives within a short timeout (the relay sends its sync step 1 as soon as
- * a peer joins, so a healthy socket always hears something quickly), it
+ * arrives within a short timeout (the relay speaks first as soon as a peer
+ * joins, so a healthy socket always hears something quickly), it
  * speaks the same y-websocket frames over plain HTTP (docs/protocol.md,
  * "HTTP fallback"): a server-sent-event stream down and POSTed batches up,
  * or long polls down when the stream yields nothing (a proxy that buffers

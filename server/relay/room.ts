@@ -20,6 +20,7 @@ import {
   encodeSaveAck,
   encodeVersionsChanged,
   CloseCode,
+  type Message,
 } from '../../shared/protocol.js'
 import type { DocStore } from '../store/store.js'
 import { Refusal, type UnsavedBytes } from '../limits.js'
@@ -84,6 +85,15 @@ export class Room {
   private wholeState: Uint8Array | null
   readonly awareness: awarenessProtocol.Awareness
   private readonly peers = new Set<Peer>()
+  /**
+   * Peers that joined while the document was answered from its stored bytes
+   * and have not been sent our STEP1 yet. Its state vector would have to be
+   * read out of the whole stored state (as slow as a good part of applying
+   * it, in a freshly started process), and a peer that syncs from nothing
+   * has nothing to send back for it. So it waits for the peer's first frame:
+   * sent when the peer holds something, skipped when its STEP1 is empty.
+   */
+  private readonly owedStepOne = new Set<Peer>()
   /** Settles once every update applied so far is committed. */
   private committed: Promise<void> = Promise.resolve()
   private logRows: number
@@ -139,6 +149,27 @@ export class Room {
     return this.ydoc
   }
 
+  /** False while the stored log is not applied to the Y.Doc yet (see `unapplied`). */
+  get applied(): boolean {
+    return this.unapplied === null
+  }
+
+  /**
+   * Calls `listener` after every change to the document, with the change's
+   * transaction origin. Applying the stored log is not a change, and watching
+   * does not apply it: a cold document stays answered from its stored bytes.
+   */
+  onChange(listener: (origin: unknown) => void): void {
+    this.ydoc.on('update', (_update: Uint8Array, origin: unknown) => {
+      if (origin !== HYDRATE) listener(origin)
+    })
+  }
+
+  /** Calls `listener` once the room is destroyed. */
+  onDestroy(listener: () => void): void {
+    this.ydoc.on('destroy', listener)
+  }
+
   /** Number of connected peers. */
   get peerCount(): number {
     return this.peers.size
@@ -147,9 +178,13 @@ export class Room {
   /** Adds a peer and opens the sync handshake with it. */
   join(peer: Peer): void {
     this.peers.add(peer)
-    peer.send(encodeSyncStep1(this.stateVector()))
+    const owed = this.unapplied !== null && this.wholeState !== null
+    if (owed) this.owedStepOne.add(peer)
+    else peer.send(encodeSyncStep1(this.stateVector()))
     const states = this.awareness.getStates()
-    if (states.size > 0) {
+    // The relay always speaks first (clients take silence for a proxy that swallows frames):
+    // when STEP1 is owed, with the awareness states it holds, even none.
+    if (states.size > 0 || owed) {
       peer.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
     }
   }
@@ -157,6 +192,7 @@ export class Room {
   /** Removes a peer; its presence disappears for everyone else. */
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return
+    this.owedStepOne.delete(peer)
     if (peer.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.awarenessIds], null)
     }
@@ -169,6 +205,7 @@ export class Room {
    */
   receive(peer: Peer, frame: Uint8Array): void {
     const message = decodeMessage(frame)
+    if (this.owedStepOne.has(peer) && message.kind.startsWith('sync-')) this.settleStepOne(peer, message)
     switch (message.kind) {
       case 'sync-step1': {
         const answer = () => {
@@ -274,6 +311,13 @@ export class Room {
     }, HYDRATE)
     this.storedTitle = this.title()
     this.titleTouched = false
+  }
+
+  /** Sends the STEP1 `peer` is owed (see `owedStepOne`) unless its first sync frame says it holds nothing. */
+  private settleStepOne(peer: Peer, message: Message): void {
+    this.owedStepOne.delete(peer)
+    const holdsNothing = message.kind === 'sync-step1' && isEmptyStateVector(message.stateVector)
+    if (!holdsNothing) peer.send(encodeSyncStep1(this.stateVector()))
   }
 
   /** Our state vector, read from the stored bytes while they are not applied. */

@@ -180,8 +180,9 @@ export class History extends EventEmitter {
 
   private readonly track = (room: Room): void => {
     this.tracked.add(room)
-    room.doc.on('update', (_update: Uint8Array, origin: unknown) => this.edited(room, origin))
-    room.doc.on('destroy', () => {
+    // Not through room.doc, which would apply the stored log of every document as it loads.
+    room.onChange((origin) => this.edited(room, origin))
+    room.onDestroy(() => {
       clearTimeout(this.pending.get(room)?.timer)
       this.tracked.delete(room)
     })
