@@ -141,6 +141,8 @@ export class FallbackSocket extends EventTarget {
   // HTTP session state.
   private sessionUrl: string | null = null
   private idleTimeoutMs = 30_000
+  /** Long polls the relay lets one session park at once (1 for relays before queued polls). */
+  private maxParkedPolls = 1
   private reader: AbortController | null = null
   /** How the session is read: a stream, or polls. */
   private reading: 'streaming' | 'polling' = 'streaming'
@@ -269,13 +271,14 @@ export class FallbackSocket extends EventTarget {
       }
       return
     }
-    const body = (await res.json().catch(() => ({}))) as { session?: string; idleTimeoutMs?: number; error?: string; code?: number }
+    const body = (await res.json().catch(() => ({}))) as { session?: string; idleTimeoutMs?: number; maxParkedPolls?: number; error?: string; code?: number }
     if (res.status !== 201 || !body.session) {
       // The same refusals a socket would get: limits as their close codes, the rest as a failed connection.
       return this.finish(typeof body.code === 'number' ? body.code : 1006, body.error ?? `HTTP ${res.status}`)
     }
     this.sessionUrl = `${target.sessions}/${body.session}`
     if (body.idleTimeoutMs) this.idleTimeoutMs = body.idleTimeoutMs
+    if (body.maxParkedPolls) this.maxParkedPolls = body.maxParkedPolls
     this.lastHeard = Date.now()
     if (kind === 'polling') return this.poll()
     if (!this.settings.force) {
@@ -338,29 +341,64 @@ export class FallbackSocket extends EventTarget {
     }
   }
 
-  /** Long polls (or short polls, see `shortPollIntervalMs`) until the session ends. */
+  /**
+   * Long polls until the session ends. Two polls are kept outstanding when
+   * the relay allows it: while the answer to one is on its way and its
+   * replacement is not yet at the relay, the other is parked there, so a
+   * frame never waits for a round trip. Short polling (`shortPollIntervalMs`)
+   * asks with `wait=0` once per interval instead.
+   */
   private async poll(): Promise<void> {
     this.reading = 'polling'
-    const interval = this.settings.shortPollIntervalMs
+    const lanes = this.settings.shortPollIntervalMs || this.maxParkedPolls < 2 ? 1 : 2
     while (!this.done && this.readyState !== CLOSING) {
-      const reader = new AbortController()
-      this.reader = reader
+      const round = new AbortController()
+      this.reader = round
+      let second: Promise<PollOutcome> | null = null
+      // The second lane starts once the first poll (which replaces any left from before) was answered.
+      const first = this.pollLane(round, false, () => (second ??= lanes > 1 ? this.pollLane(round, true, null) : null))
+      const outcomes = [await first, second ? await second : 'ended']
+      if (!outcomes.includes('failed') || this.done || this.reader !== round) return
+      if (!(await this.retryLater())) return
+    }
+  }
+
+  /**
+   * One chain of polls, each sent once the previous one was answered and its
+   * frames delivered. A network failure aborts the whole round (the other
+   * lane too); the next round starts with a plain poll, which the relay
+   * answers with everything unacknowledged.
+   */
+  private async pollLane(round: AbortController, queued: boolean, answered: (() => void) | null): Promise<PollOutcome> {
+    const interval = this.settings.shortPollIntervalMs
+    while (!this.done && this.readyState !== CLOSING && !round.signal.aborted) {
       const started = Date.now()
       try {
-        const wait = interval ? '&wait=0' : ''
-        const res = await this.request(`${this.sessionUrl}/poll?after=${this.lastSeq}${wait}`, { signal: reader.signal })
-        if (!(await this.readable(res))) return
+        const query = `after=${this.lastSeq}${interval ? '&wait=0' : ''}${queued ? '&queue=1' : ''}`
+        const res = await this.request(`${this.sessionUrl}/poll?${query}`, { signal: round.signal })
+        if (!(await this.readable(res))) return 'ended'
         const batch = decodeFrameBatch(new Uint8Array(await res.arrayBuffer()))
         this.lastHeard = Date.now()
-        batch.frames.forEach((frame, i) => !reader.signal.aborted && this.deliver(batch.firstSeq + i, frame))
+        // Answers can overlap (two polls) but never skip: a batch starts at most one past what was delivered.
+        if (batch.frames.length > 0 && batch.firstSeq > this.lastSeq + 1) throw new Error(`poll answer starts at ${batch.firstSeq}, after ${this.lastSeq}`)
+        batch.frames.forEach((frame, i) => !round.signal.aborted && this.deliver(batch.firstSeq + i, frame))
       } catch {
-        if (reader.signal.aborted) return
-        if (!(await this.retryLater())) return
+        if (round.signal.aborted) return 'ended'
+        round.abort()
+        return 'failed'
       }
-      if (reader.signal.aborted) return
-      if (interval) await pause(started + interval - Date.now(), reader.signal)
-      if (reader.signal.aborted) return
+      answered?.()
+      answered = null
+      if (round.signal.aborted) return 'ended'
+      if (interval) await pause(started + interval - Date.now(), round.signal)
+      // Every later poll parks behind the other lane's. The other poll is parked already, so the next
+      // one is asked for after the frames just delivered are handled (and any other answer that is ready).
+      else if (this.maxParkedPolls > 1) {
+        queued = true
+        await pause(0, round.signal, true)
+      }
     }
+    return 'ended'
   }
 
   /**
@@ -505,9 +543,12 @@ export class FallbackSocket extends EventTarget {
   }
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve()
+/** How a chain of polls ended: the connection ended or was stopped, or the network failed. */
+type PollOutcome = 'ended' | 'failed'
+
+/** Resolves after `ms` (with `yieldTurn`, in a later turn of the event loop even for 0), or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal, yieldTurn = false): Promise<void> {
+  if ((ms <= 0 && !yieldTurn) || signal.aborted) return Promise.resolve()
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer)

@@ -206,6 +206,51 @@ test('a dropped stream and lost upload answers resume in the same session: nothi
   assert.equal(writer.text.toString().match(/r\d;/g)!.length, 5)
 })
 
+// Without a second poll the reader waits for the held answer forever: the timeout makes that a failure.
+test('long polling keeps a second poll parked: a frame is delivered while the answer before it is still on its way', { timeout: 20_000 }, async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir, { httpPollTimeoutMs: 60_000 })
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  // A network that holds back the answer carrying "first" until the reader has "second".
+  let release: () => void = () => undefined
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let held = 0
+  let holdingNow: () => void = () => undefined
+  const isHeld = new Promise<void>((resolve) => (holdingNow = resolve))
+  const polls: string[] = []
+  const holding: typeof fetch = async (input, init) => {
+    const url = String(input)
+    if (!url.includes('/poll?')) return fetch(input, init)
+    polls.push(url)
+    const res = await fetch(input, init)
+    const body = new Uint8Array(await res.arrayBuffer())
+    if (held === 0 && Buffer.from(body).includes('first')) {
+      held++
+      holdingNow()
+      await released
+    }
+    return new Response(body, { status: res.status, headers: res.headers })
+  }
+  const writer = await client(relay.port, 'parked', NodeWebSocket)
+  const reader = await client(relay.port, 'parked', fallback({ force: 'polling', fetch: holding }))
+  const socket = reader.provider.ws!
+  const updates: string[] = []
+  socket.addEventListener('message', (event) => {
+    const message = decodeMessage(new Uint8Array((event as MessageEvent).data as ArrayBuffer))
+    if (message.kind === 'sync-update') updates.push(Buffer.from(message.update).toString('hex'))
+  })
+
+  writer.text.insert(0, 'first ')
+  await isHeld
+  writer.text.insert(writer.text.length, 'second')
+  await until(reader.doc, 'update', () => reader.text.toString() === 'first second')
+  release()
+  writer.text.insert(writer.text.length, ' third')
+  await until(reader.doc, 'update', () => reader.text.toString() === 'first second third')
+  assert.equal(new Set(updates).size, updates.length, 'the frames of the held answer, delivered already, were dropped')
+  assert.ok(polls.some((url) => url.includes('&queue=1')))
+})
+
 test('forced to WebSocket, a blocked upgrade closes the connection instead of falling back to HTTP', async () => {
   const dir = tempDir()
   const relay = await startTestRelay(dir)
