@@ -9,11 +9,9 @@
 import type { ServerResponse } from 'node:http'
 import { decodeMessage, CloseCode } from '../../shared/protocol.js'
 import { encodeFrameBatch, type FrameBatch } from '../../shared/frame-batch.js'
-import { encodeCloseEvent, encodeFrameEvent, KEEPALIVE_COMMENT } from '../../shared/event-stream.js'
+import { encodeCloseEvent, encodeFrameEvent, KEEPALIVE_COMMENT, STREAM_KEEPALIVE_MS } from '../../shared/event-stream.js'
 import type { Connection, Transport } from '../relay/connection.js'
 
-/** How often an idle stream carries a comment, so proxies keep it open. */
-const KEEPALIVE_MS = 15_000
 /**
  * Long polls a session may have parked at once. A client keeps a second poll
  * parked (`queue=1`) so that, while the answer to one is travelling and its
@@ -150,7 +148,7 @@ export class HttpSession implements Transport {
     res.flushHeaders()
     const reader: StreamReader = {
       res,
-      keepalive: setInterval(() => res.write(KEEPALIVE_COMMENT), KEEPALIVE_MS).unref(),
+      keepalive: setInterval(() => res.write(KEEPALIVE_COMMENT), STREAM_KEEPALIVE_MS).unref(),
     }
     this.stream = reader
     this.armIdleTimer()

@@ -12,7 +12,7 @@ import { connectStockClient, until, type StockClient } from '../helpers/clients.
 import { removeDir, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
 import { WebSocketServer } from 'ws'
 import type { AddressInfo } from 'node:net'
-import { fallbackWebSocket, UPGRADE_BLOCKED, type FallbackOptions, type TransportInfo } from '../../client/sync/fallback-socket.js'
+import { fallbackWebSocket, RELAY_LOST_AFTER_MS, UPGRADE_BLOCKED, type FallbackOptions, type TransportInfo } from '../../client/sync/fallback-socket.js'
 import { startProxy } from '../helpers/proxy.js'
 import { decodeMessage } from '../../shared/protocol.js'
 
@@ -329,3 +329,67 @@ for (const transport of ['streaming', 'polling'] as const) {
     }
   })
 }
+
+/** Resolves with the close event of `socket`, or rejects once `withinMs` have passed. */
+function closesWithin(socket: WebSocket | globalThis.WebSocket, withinMs: number): Promise<CloseEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the socket was still open ${withinMs} ms later`)), withinMs)
+    ;(socket as globalThis.WebSocket).addEventListener(
+      'close',
+      (event) => {
+        clearTimeout(timer)
+        resolve(event as CloseEvent)
+      },
+      { once: true },
+    )
+  })
+}
+
+for (const transport of ['streaming', 'polling'] as const) {
+  test(`a relay killed under a ${transport} client: the socket closes as dropped (1006) within RELAY_LOST_AFTER_MS and the provider reports disconnected`, async () => {
+    const dir = tempDir()
+    const relay = await startChildRelay(dir)
+    try {
+      const c = await connectStockClient(relay.port, 'lost', new Y.Doc(), {}, fallback({ force: transport }))
+      const socket = c.provider.ws!
+      assert.equal((socket as unknown as { transport: string }).transport, transport)
+      assert.equal(c.provider.wsconnected, true)
+      relay.process.kill('SIGKILL')
+      await relay.exited
+      const killedAt = Date.now()
+      // The bound, plus slack for a busy machine: without it the client waits out the session's idle timeout (30 s).
+      const closed = await closesWithin(socket, RELAY_LOST_AFTER_MS + 3000)
+      const took = Date.now() - killedAt
+      assert.equal(closed.code, 1006)
+      assert.equal(c.provider.wsconnected, false, 'the provider reports disconnected')
+      assert.ok(took <= RELAY_LOST_AFTER_MS + 3000, `closed ${took} ms after the kill`)
+      c.provider.shouldConnect = false
+      c.destroy()
+    } finally {
+      relay.process.kill('SIGKILL')
+      await relay.exited
+      removeDir(dir)
+    }
+  })
+}
+
+test('a relay that stops answering (SIGSTOP) under a long-polling client: the late poll counts as lost and the socket closes', async () => {
+  const dir = tempDir()
+  const pollTimeoutMs = 1000
+  const relay = await startChildRelay(dir, ['--http-poll-timeout-ms', String(pollTimeoutMs)])
+  try {
+    const c = await connectStockClient(relay.port, 'silent', new Y.Doc(), {}, fallback({ force: 'polling' }))
+    const socket = c.provider.ws!
+    relay.process.kill('SIGSTOP')
+    // A poll is late after its timeout plus a 5 s margin; the retry asks for an answer at once and is late after 5 s.
+    const closed = await closesWithin(socket, pollTimeoutMs + 5000 + 5000 + 3000)
+    assert.equal(closed.code, 1006)
+    assert.equal(c.provider.wsconnected, false)
+    c.provider.shouldConnect = false
+    c.destroy()
+  } finally {
+    relay.process.kill('SIGKILL')
+    await relay.exited
+    removeDir(dir)
+  }
+})
