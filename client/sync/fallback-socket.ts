@@ -20,6 +20,7 @@
  */
 import { decodeFrameBatch, encodeFrameBatch } from '../../shared/frame-batch.js'
 import { EventStreamReader, STREAM_KEEPALIVE_MS } from '../../shared/event-stream.js'
+import { overHttp1, watchHttpVersion } from './http-version.js'
 
 /** How frames travel: a real WebSocket, an SSE stream, or long polls. */
 export type TransportKind = 'websocket' | 'streaming' | 'polling'
@@ -283,6 +284,7 @@ export class FallbackSocket extends EventTarget {
   private async startHttp(kind: TransportKind): Promise<void> {
     const target = httpUrls(this.url)
     if (!target) return this.finish(1006, 'no HTTP fallback for this URL')
+    watchHttpVersion()
     let res: Response
     try {
       res = await this.settings.fetch(`${target.sessions}${target.search}`, { method: 'POST', cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
@@ -403,7 +405,7 @@ export class FallbackSocket extends EventTarget {
       this.reader = round
       let second: Promise<PollOutcome> | null = null
       // The second lane starts once the first poll (which replaces any left from before) was answered.
-      const first = this.pollLane(round, false, () => (second ??= lanes > 1 ? this.pollLane(round, true, null) : null))
+      const first = this.pollLane(round, false, () => (second ??= lanes > 1 ? this.pollLane(round, true, null, true) : null))
       const outcomes = [await first, second ? await second : 'ended']
       if (!outcomes.includes('failed') || this.done || this.reader !== round) return
       if (!(await this.retryLater())) return
@@ -416,9 +418,11 @@ export class FallbackSocket extends EventTarget {
    * lane too); the next round starts with a plain poll, which the relay
    * answers with everything unacknowledged.
    */
-  private async pollLane(round: AbortController, queued: boolean, answered: (() => void) | null): Promise<PollOutcome> {
+  private async pollLane(round: AbortController, queued: boolean, answered: (() => void) | null, spare = false): Promise<PollOutcome> {
     const interval = this.settings.shortPollIntervalMs
     while (!this.done && this.readyState !== CLOSING && !round.signal.aborted) {
+      // Over HTTP/1.x a browser has six connections per host for all its tabs: one poll each is enough.
+      if (spare && overHttp1(this.sessionUrl!)) return 'ended'
       const started = Date.now()
       // While requests fail, ask for an answer at once: a relay that is back says so without a poll's wait.
       const now = !!interval || this.failingSince !== null
