@@ -391,22 +391,29 @@ export class FallbackSocket extends EventTarget {
   }
 
   /**
-   * Long polls until the session ends. Two polls are kept outstanding when
-   * the relay allows it: while the answer to one is on its way and its
-   * replacement is not yet at the relay, the other is parked there, so a
-   * frame never waits for a round trip. Short polling (`shortPollIntervalMs`)
-   * asks with `wait=0` once per interval instead.
+   * Long polls until the session ends. While frames are flowing, two polls
+   * are kept outstanding when the relay allows it: while the answer to one
+   * is on its way and its replacement is not yet at the relay, the other is
+   * parked there, so a frame never waits for a round trip. An idle session
+   * keeps one (the spare ends when its poll times out empty). Short polling
+   * (`shortPollIntervalMs`) asks with `wait=0` once per interval instead.
    */
   private async poll(): Promise<void> {
     this.reading = 'polling'
-    const lanes = this.settings.shortPollIntervalMs || this.maxParkedPolls < 2 ? 1 : 2
+    const twoLanes = !this.settings.shortPollIntervalMs && this.maxParkedPolls >= 2
     while (!this.done && this.readyState !== CLOSING) {
       const round = new AbortController()
       this.reader = round
-      let second: Promise<PollOutcome> | null = null
-      // The second lane starts once the first poll (which replaces any left from before) was answered.
-      const first = this.pollLane(round, false, () => (second ??= lanes > 1 ? this.pollLane(round, true, null, true) : null))
-      const outcomes = [await first, second ? await second : 'ended']
+      const spares: Promise<PollOutcome>[] = []
+      let spareRunning = false
+      // The spare starts once a poll of the main lane (whose first replaces any left from before) carried frames.
+      const startSpare = () => {
+        if (!twoLanes || spareRunning || round.signal.aborted) return
+        spareRunning = true
+        spares.push(this.pollLane(round, true, null, true).finally(() => (spareRunning = false)))
+      }
+      const outcomes = [await this.pollLane(round, false, startSpare)]
+      for (const spare of spares) outcomes.push(await spare)
       if (!outcomes.includes('failed') || this.done || this.reader !== round) return
       if (!(await this.retryLater())) return
     }
@@ -414,26 +421,28 @@ export class FallbackSocket extends EventTarget {
 
   /**
    * One chain of polls, each sent once the previous one was answered and its
-   * frames delivered. A network failure aborts the whole round (the other
-   * lane too); the next round starts with a plain poll, which the relay
-   * answers with everything unacknowledged.
+   * frames delivered; `carried` is told of every answer with frames. A
+   * network failure aborts the whole round (the other lane too); the next
+   * round starts with a plain poll, which the relay answers with everything
+   * unacknowledged. The `spare` lane ends after an empty answer.
    */
-  private async pollLane(round: AbortController, queued: boolean, answered: (() => void) | null, spare = false): Promise<PollOutcome> {
+  private async pollLane(round: AbortController, queued: boolean, carried: (() => void) | null, spare = false): Promise<PollOutcome> {
     const interval = this.settings.shortPollIntervalMs
     while (!this.done && this.readyState !== CLOSING && !round.signal.aborted) {
       // Over HTTP/1.x a browser has six connections per host for all its tabs: one poll each is enough.
       if (spare && overHttp1(this.sessionUrl!)) return 'ended'
       const started = Date.now()
       // While requests fail, ask for an answer at once: a relay that is back says so without a poll's wait.
-      const now = !!interval || this.failingSince !== null
+      const atOnce = !!interval || this.failingSince !== null
       // The relay answers a long poll within its poll timeout: one that takes much longer is lost.
       let late = false
-      const watchdog = new Watchdog((now ? 0 : this.pollTimeoutMs) + SILENCE_MARGIN_MS, () => {
+      const watchdog = new Watchdog((atOnce ? 0 : this.pollTimeoutMs) + SILENCE_MARGIN_MS, () => {
         late = true
         round.abort()
       })
+      let frames = 0
       try {
-        const query = `after=${this.lastSeq}${now ? '&wait=0' : ''}${queued ? '&queue=1' : ''}`
+        const query = `after=${this.lastSeq}${atOnce ? '&wait=0' : ''}${queued ? '&queue=1' : ''}`
         const res = await this.request(`${this.sessionUrl}/poll?${query}`, { signal: round.signal })
         if (!(await this.readable(res))) return 'ended'
         const batch = decodeFrameBatch(new Uint8Array(await res.arrayBuffer()))
@@ -441,6 +450,7 @@ export class FallbackSocket extends EventTarget {
         // Answers can overlap (two polls) but never skip: a batch starts at most one past what was delivered.
         if (batch.frames.length > 0 && batch.firstSeq > this.lastSeq + 1) throw new Error(`poll answer starts at ${batch.firstSeq}, after ${this.lastSeq}`)
         batch.frames.forEach((frame, i) => !round.signal.aborted && this.deliver(batch.firstSeq + i, frame))
+        frames = batch.frames.length
       } catch {
         if (round.signal.aborted && !late) return 'ended'
         round.abort()
@@ -448,9 +458,9 @@ export class FallbackSocket extends EventTarget {
       } finally {
         watchdog.stop()
       }
-      answered?.()
-      answered = null
       if (round.signal.aborted) return 'ended'
+      if (frames > 0) carried?.()
+      else if (spare) return 'ended'
       if (interval) await pause(started + interval - Date.now(), round.signal)
       // Every later poll parks behind the other lane's. The other poll is parked already, so the next
       // one is asked for after the frames just delivered are handled (and any other answer that is ready).
