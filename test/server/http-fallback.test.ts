@@ -15,6 +15,8 @@ import type { AddressInfo } from 'node:net'
 import { fallbackWebSocket, RELAY_LOST_AFTER_MS, UPGRADE_BLOCKED, type FallbackOptions, type TransportInfo } from '../../client/sync/fallback-socket.js'
 import { startProxy } from '../helpers/proxy.js'
 import { decodeMessage } from '../../shared/protocol.js'
+import { decodeFrameBatch } from '../../shared/frame-batch.js'
+import { EventEmitter } from 'node:events'
 
 const cleanups: Array<() => unknown> = []
 after(async () => {
@@ -204,6 +206,48 @@ test('a dropped stream and lost upload answers resume in the same session: nothi
   assert.equal(reader.provider.ws, socket, 'the provider never had to reconnect')
   assert.equal(new Set(updates).size, updates.length, 'no update frame was delivered twice')
   assert.equal(writer.text.toString().match(/r\d;/g)!.length, 5)
+})
+
+test('an idle long-polling session keeps one poll parked, a busy one two', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir, { httpPollTimeoutMs: 300 })
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  // Counts the polls in flight; tells each answer (how many frames, whether queued).
+  const events = new EventEmitter()
+  let inFlight = 0
+  let peak = 0
+  const answers: Array<{ queued: boolean; frames: number }> = []
+  const counting: typeof fetch = async (input, init) => {
+    const url = String(input)
+    if (!url.includes('/poll?')) return fetch(input, init)
+    peak = Math.max(peak, ++inFlight)
+    events.emit('poll')
+    try {
+      const res = await fetch(input, init)
+      const body = new Uint8Array(await res.arrayBuffer())
+      answers.push({ queued: url.includes('queue=1'), frames: res.status === 200 ? decodeFrameBatch(body).frames.length : 0 })
+      return new Response(body, { status: res.status, headers: res.headers })
+    } finally {
+      inFlight--
+      events.emit('answer')
+    }
+  }
+  const writer = await client(relay.port, 'idle-polls', NodeWebSocket)
+  const reader = await client(relay.port, 'idle-polls', fallback({ force: 'polling', fetch: counting }))
+  writer.text.insert(0, 'busy')
+  await until(reader.doc, 'update', () => reader.text.toString() === 'busy')
+  await until(events, 'poll', () => inFlight === 2)
+
+  // Idle: the spare's poll times out empty and is not renewed; the main lane's polls time out one at a time.
+  await until(events, 'answer', () => answers.some((a) => a.queued && a.frames === 0))
+  const mark = answers.length
+  peak = inFlight
+  await until(events, 'answer', () => answers.slice(mark).filter((a) => a.frames === 0).length >= 2)
+  assert.equal(peak, 1, 'one poll parked while idle')
+
+  writer.text.insert(4, ' again')
+  await until(reader.doc, 'update', () => reader.text.toString() === 'busy again')
+  await until(events, 'poll', () => inFlight === 2)
 })
 
 // Without a second poll the reader waits for the held answer forever: the timeout makes that a failure.
