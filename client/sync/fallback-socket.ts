@@ -77,6 +77,11 @@ const RETRY_PAUSE_MS = 250
  * poll's answer (at the latest after its poll timeout).
  */
 const SILENCE_MARGIN_MS = 5_000
+/**
+ * How long the spare (second) long poll waits for a frame: it ends when it
+ * comes back empty, so a session that goes idle soon holds one poll again.
+ */
+const SPARE_POLL_WAIT_MS = 2_000
 /** How long an upload or a session's creation may take before it counts as failed. */
 const REQUEST_TIMEOUT_MS = 20_000
 
@@ -434,15 +439,16 @@ export class FallbackSocket extends EventTarget {
       const started = Date.now()
       // While requests fail, ask for an answer at once: a relay that is back says so without a poll's wait.
       const atOnce = !!interval || this.failingSince !== null
-      // The relay answers a long poll within its poll timeout: one that takes much longer is lost.
+      const waitMs = atOnce ? 0 : spare ? Math.min(SPARE_POLL_WAIT_MS, this.pollTimeoutMs) : this.pollTimeoutMs
+      // The relay answers a long poll within its wait: one that takes much longer is lost.
       let late = false
-      const watchdog = new Watchdog((atOnce ? 0 : this.pollTimeoutMs) + SILENCE_MARGIN_MS, () => {
+      const watchdog = new Watchdog(waitMs + SILENCE_MARGIN_MS, () => {
         late = true
         round.abort()
       })
       let frames = 0
       try {
-        const query = `after=${this.lastSeq}${atOnce ? '&wait=0' : ''}${queued ? '&queue=1' : ''}`
+        const query = `after=${this.lastSeq}${waitMs < this.pollTimeoutMs ? `&wait=${waitMs}` : ''}${queued ? '&queue=1' : ''}`
         const res = await this.request(`${this.sessionUrl}/poll?${query}`, { signal: round.signal })
         if (!(await this.readable(res))) return 'ended'
         const batch = decodeFrameBatch(new Uint8Array(await res.arrayBuffer()))

@@ -166,12 +166,13 @@ export class HttpSession implements Transport {
 
   /**
    * GET .../poll?after=n: the frames after n as one batch, as soon as there
-   * is one or after the poll timeout (at once with `wait`=false). A plain
+   * is one or after `waitMs` (0: at once; null or longer than the poll
+   * timeout: the poll timeout). A plain
    * poll replaces whatever reads the session; a `queued` one replaces only a
    * stream and parks behind the polls already parked (at most
    * MAX_PARKED_POLLS; the oldest is answered to make room).
    */
-  openPoll(res: ServerResponse, after: number, wait: boolean, queued = false): void {
+  openPoll(res: ServerResponse, after: number, waitMs: number | null, queued = false): void {
     this.acknowledge(after)
     if (queued) {
       this.endStream()
@@ -183,8 +184,8 @@ export class HttpSession implements Transport {
     this.polls.push(poll)
     this.armIdleTimer()
     res.once('close', () => this.detachPoll(poll))
-    if (!wait) return this.answerPoll(poll)
-    poll.timer = setTimeout(() => this.answerPoll(poll), this.options.pollTimeoutMs).unref()
+    if (waitMs === 0) return this.answerPoll(poll)
+    poll.timer = setTimeout(() => this.answerPoll(poll), Math.min(waitMs ?? Infinity, this.options.pollTimeoutMs)).unref()
     if (this.closedWith || this.isDue(poll)) this.scheduleAnswer()
   }
 

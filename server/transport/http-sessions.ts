@@ -93,7 +93,7 @@ export class HttpSessions {
     const queued = action === 'poll' && query.get('queue') === '1'
     const after = parseAfter(query.get('after'), session, queued)
     if (action === 'stream') session.openStream(res, after)
-    else session.openPoll(res, after, query.get('wait') !== '0', queued)
+    else session.openPoll(res, after, parseWait(query.get('wait')), queued)
   }
 
   private async create(req: IncomingMessage, res: ServerResponse, docName: string): Promise<void> {
@@ -155,4 +155,11 @@ function parseAfter(raw: string | null, session: HttpSession, queued: boolean): 
   if (after > session.lastSeq) throw new HttpError(400, `after=${after} is past the last frame sent (${session.lastSeq})`)
   if (!queued && after < session.firstHeld - 1) throw new HttpError(400, `frames up to ${session.firstHeld - 1} were already acknowledged`)
   return after
+}
+
+/** `wait=<ms>`: how long a poll may wait for a frame (0: answer at once); absent, the poll timeout. */
+function parseWait(raw: string | null): number | null {
+  if (raw === null) return null
+  if (!/^\d{1,9}$/.test(raw)) throw new HttpError(400, 'wait=<milliseconds> must be a whole number')
+  return Number(raw)
 }

@@ -203,6 +203,16 @@ test('a long poll answers as soon as a frame exists, numbered after the acknowle
   assert.equal((await fetch(`${session.base}/poll?after=999&wait=0`)).status, 400)
 })
 
+test('a poll with wait=<ms> answers empty after that long instead of the poll timeout; a bad wait is a 400', { timeout: 20_000 }, async () => {
+  const relay = await relayWith({ httpPollTimeoutMs: 60_000 })
+  const session = await openSession(relay.port, 'shortwait')
+  const last = await joined(session)
+  const res = await fetch(`${session.base}/poll?after=${last}&wait=200&queue=1`)
+  assert.equal(res.status, 200)
+  assert.equal(decodeFrameBatch(new Uint8Array(await res.arrayBuffer())).frames.length, 0)
+  assert.equal((await fetch(`${session.base}/poll?after=${last}&wait=soon`)).status, 400)
+})
+
 /** A long poll sent now; resolves with its batch (throws on any other status). */
 function parkPoll(session: RawSession, after: number, queued: boolean): Promise<FrameBatch> {
   return fetch(`${session.base}/poll?after=${after}${queued ? '&queue=1' : ''}`).then(async (res) => {
