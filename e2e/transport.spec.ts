@@ -62,3 +62,33 @@ test('behind a proxy that forwards upgrades, the editor uses WebSocket', async (
     await proxy.close()
   }
 })
+
+test('on the HTTP fallback, a relay that dies is reported offline within seconds, and nothing typed meanwhile is lost', async ({ browser, relay, docName }) => {
+  const proxy = await startProxy(relayPort(relay.url), { upgrades: false })
+  try {
+    const viaProxy = { ...relay, url: proxy.url }
+    const ada = await userContext(browser, 'Ada')
+    const page = await openDoc(ada, viaProxy, docName)
+    const status = page.locator('#status')
+    await expect(status).toContainText('Connected · HTTP')
+    await page.locator('.ProseMirror').click()
+    await page.keyboard.type('Before the crash.')
+    await expectSaved(page)
+
+    await relay.stop({ kill: true })
+    // RELAY_LOST_AFTER_MS (4 s) plus slack; before, it said "Connected" for the session's idle timeout (30 s).
+    await expect(status).toContainText('Offline', { timeout: 9_000 })
+    await page.keyboard.type(' Typed while offline.')
+
+    await relay.start()
+    await expect(status).toContainText('Connected · HTTP', { timeout: 20_000 })
+    await expectSaved(page)
+    const bob = await userContext(browser, 'Bob')
+    const check = await openDoc(bob, viaProxy, docName)
+    await expect.poll(() => docText(check)).toBe('Before the crash. Typed while offline.')
+    await ada.close()
+    await bob.close()
+  } finally {
+    await proxy.close()
+  }
+})

@@ -28,6 +28,9 @@ export function encodeCloseEvent(code: number, reason: string): string {
 /** A comment: ignored by readers, keeps proxies from timing the stream out. */
 export const KEEPALIVE_COMMENT = ': keepalive\n\n'
 
+/** How often the relay writes KEEPALIVE_COMMENT on an idle stream; a stream silent for much longer is lost. */
+export const STREAM_KEEPALIVE_MS = 15_000
+
 /**
  * Reads events from text arriving in arbitrary pieces: `push` returns the
  * events completed by that piece and keeps the unfinished rest.

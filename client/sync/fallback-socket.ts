@@ -14,10 +14,13 @@
  * a dropped stream resumes with `after=`; so a brief network drop neither
  * loses nor repeats a frame. A session the relay no longer knows (404) or has
  * closed (410) ends with a close event, and the provider reconnects as it
- * would after any dropped socket.
+ * would after any dropped socket. So does a relay that stays unreachable for
+ * RELAY_LOST_AFTER_MS (closed with 1006, as a dropped socket is): the user
+ * sees "offline" within seconds, not after the session's idle timeout.
  */
 import { decodeFrameBatch, encodeFrameBatch } from '../../shared/frame-batch.js'
-import { EventStreamReader } from '../../shared/event-stream.js'
+import { EventStreamReader, STREAM_KEEPALIVE_MS } from '../../shared/event-stream.js'
+import { overHttp1, watchHttpVersion } from './http-version.js'
 
 /** How frames travel: a real WebSocket, an SSE stream, or long polls. */
 export type TransportKind = 'websocket' | 'streaming' | 'polling'
@@ -56,6 +59,31 @@ const STREAM_BUFFERED = 'your proxy buffers streamed responses, so updates arriv
 
 /** Close codes the relay itself sends: passed on as they are, never a reason to fall back. */
 const isRelayClose = (code: number) => (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1015) || code >= 4000
+
+/**
+ * How long requests to the relay may keep failing at the network level
+ * (refused, reset, timed out, or a 5xx from a proxy in front of it) before
+ * the connection is given up with an abnormal close (1006): the provider then
+ * reports it disconnected and reconnects with its backoff, and the new
+ * session resyncs, so nothing is lost. Shorter failures are retried in the
+ * same session, which resumes without loss or repeats.
+ */
+export const RELAY_LOST_AFTER_MS = 4_000
+/** Pause between retries of a failed request. */
+const RETRY_PAUSE_MS = 250
+/**
+ * How much later than due the relay may be before a request counts as
+ * failed: a stream's headers (sent at once) or its next keep-alive, a long
+ * poll's answer (at the latest after its poll timeout).
+ */
+const SILENCE_MARGIN_MS = 5_000
+/**
+ * How long the spare (second) long poll waits for a frame: it ends when it
+ * comes back empty, so a session that goes idle soon holds one poll again.
+ */
+const SPARE_POLL_WAIT_MS = 2_000
+/** How long an upload or a session's creation may take before it counts as failed. */
+const REQUEST_TIMEOUT_MS = 20_000
 
 /** Most frames and bytes (beyond the first frame) in one upload. */
 const MAX_UPLOAD_FRAMES = 256
@@ -141,6 +169,9 @@ export class FallbackSocket extends EventTarget {
   // HTTP session state.
   private sessionUrl: string | null = null
   private idleTimeoutMs = 30_000
+  private pollTimeoutMs = 25_000
+  /** Long polls the relay lets one session park at once (1 for relays before queued polls). */
+  private maxParkedPolls = 1
   private reader: AbortController | null = null
   /** How the session is read: a stream, or polls. */
   private reading: 'streaming' | 'polling' = 'streaming'
@@ -154,6 +185,8 @@ export class FallbackSocket extends EventTarget {
   private flushQueued = false
   /** When the relay last answered anything (to give up after its idle timeout). */
   private lastHeard = Date.now()
+  /** Since when every request has failed (null while the relay answers). */
+  private failingSince: number | null = null
 
   constructor(url: string | URL, protocols: string | string[] | undefined, settings: Settings) {
     super()
@@ -256,9 +289,10 @@ export class FallbackSocket extends EventTarget {
   private async startHttp(kind: TransportKind): Promise<void> {
     const target = httpUrls(this.url)
     if (!target) return this.finish(1006, 'no HTTP fallback for this URL')
+    watchHttpVersion()
     let res: Response
     try {
-      res = await this.settings.fetch(`${target.sessions}${target.search}`, { method: 'POST', cache: 'no-store' })
+      res = await this.settings.fetch(`${target.sessions}${target.search}`, { method: 'POST', cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
     } catch {
       return this.finish(1006, 'could not reach the relay')
     }
@@ -269,14 +303,23 @@ export class FallbackSocket extends EventTarget {
       }
       return
     }
-    const body = (await res.json().catch(() => ({}))) as { session?: string; idleTimeoutMs?: number; error?: string; code?: number }
+    const body = (await res.json().catch(() => ({}))) as {
+      session?: string
+      idleTimeoutMs?: number
+      pollTimeoutMs?: number
+      maxParkedPolls?: number
+      error?: string
+      code?: number
+    }
     if (res.status !== 201 || !body.session) {
       // The same refusals a socket would get: limits as their close codes, the rest as a failed connection.
       return this.finish(typeof body.code === 'number' ? body.code : 1006, body.error ?? `HTTP ${res.status}`)
     }
     this.sessionUrl = `${target.sessions}/${body.session}`
     if (body.idleTimeoutMs) this.idleTimeoutMs = body.idleTimeoutMs
-    this.lastHeard = Date.now()
+    if (body.pollTimeoutMs) this.pollTimeoutMs = body.pollTimeoutMs
+    if (body.maxParkedPolls) this.maxParkedPolls = body.maxParkedPolls
+    this.heard()
     if (kind === 'polling') return this.poll()
     if (!this.settings.force) {
       // A proxy that buffers the stream delivers nothing: switch to polling, same session.
@@ -298,17 +341,30 @@ export class FallbackSocket extends EventTarget {
     while (!this.done && this.readyState !== CLOSING) {
       const reader = new AbortController()
       this.reader = reader
-      let res: Response
+      // The relay sends the headers at once, then a keep-alive at least every STREAM_KEEPALIVE_MS:
+      // a stream silent for longer is lost (a relay that hangs, a network that drops packets).
+      let silent = false
+      const watchdog = new Watchdog(SILENCE_MARGIN_MS, () => {
+        silent = true
+        reader.abort()
+      })
+      let failed: boolean
       try {
-        res = await this.request(`${this.sessionUrl}/stream?after=${this.lastSeq}`, {
+        const res = await this.request(`${this.sessionUrl}/stream?after=${this.lastSeq}`, {
           signal: reader.signal,
           headers: { accept: 'text/event-stream' },
         })
         if (!(await this.readable(res))) return
+        watchdog.kick(STREAM_KEEPALIVE_MS + SILENCE_MARGIN_MS)
         // The relay ends a stream now and then (the next one acknowledges); one that ends empty-handed is a failure.
-        if (!(await this.readEvents(res, reader)) && !reader.signal.aborted && !(await this.retryLater())) return
+        const carried = await this.readEvents(res, reader, watchdog)
+        failed = silent || (!carried && !reader.signal.aborted)
       } catch {
-        if (reader.signal.aborted) return
+        failed = silent || !reader.signal.aborted
+      } finally {
+        watchdog.stop()
+      }
+      if (failed) {
         if (!(await this.retryLater())) return
         continue
       }
@@ -317,7 +373,7 @@ export class FallbackSocket extends EventTarget {
   }
 
   /** Reads one stream response to its end; true when it carried anything. */
-  private async readEvents(res: Response, reader: AbortController): Promise<boolean> {
+  private async readEvents(res: Response, reader: AbortController, watchdog: Watchdog): Promise<boolean> {
     const body = res.body!.getReader()
     const decoder = new TextDecoder()
     const events = new EventStreamReader()
@@ -326,7 +382,8 @@ export class FallbackSocket extends EventTarget {
       const { done, value } = await body.read()
       if (done || reader.signal.aborted) return heard
       heard = true
-      this.lastHeard = Date.now()
+      watchdog.kick()
+      this.heard()
       for (const event of events.push(decoder.decode(value, { stream: true }))) {
         if (reader.signal.aborted) return true
         if (event.kind === 'close') {
@@ -338,29 +395,87 @@ export class FallbackSocket extends EventTarget {
     }
   }
 
-  /** Long polls (or short polls, see `shortPollIntervalMs`) until the session ends. */
+  /**
+   * Long polls until the session ends. While frames are flowing, two polls
+   * are kept outstanding when the relay allows it: while the answer to one
+   * is on its way and its replacement is not yet at the relay, the other is
+   * parked there, so a frame never waits for a round trip. An idle session
+   * keeps one (the spare ends when its poll times out empty). Short polling
+   * (`shortPollIntervalMs`) asks with `wait=0` once per interval instead.
+   */
   private async poll(): Promise<void> {
     this.reading = 'polling'
-    const interval = this.settings.shortPollIntervalMs
+    const twoLanes = !this.settings.shortPollIntervalMs && this.maxParkedPolls >= 2
     while (!this.done && this.readyState !== CLOSING) {
-      const reader = new AbortController()
-      this.reader = reader
-      const started = Date.now()
-      try {
-        const wait = interval ? '&wait=0' : ''
-        const res = await this.request(`${this.sessionUrl}/poll?after=${this.lastSeq}${wait}`, { signal: reader.signal })
-        if (!(await this.readable(res))) return
-        const batch = decodeFrameBatch(new Uint8Array(await res.arrayBuffer()))
-        this.lastHeard = Date.now()
-        batch.frames.forEach((frame, i) => !reader.signal.aborted && this.deliver(batch.firstSeq + i, frame))
-      } catch {
-        if (reader.signal.aborted) return
-        if (!(await this.retryLater())) return
+      const round = new AbortController()
+      this.reader = round
+      const spares: Promise<PollOutcome>[] = []
+      let spareRunning = false
+      // The spare starts once a poll of the main lane (whose first replaces any left from before) carried frames.
+      const startSpare = () => {
+        if (!twoLanes || spareRunning || round.signal.aborted) return
+        spareRunning = true
+        spares.push(this.pollLane(round, true, null, true).finally(() => (spareRunning = false)))
       }
-      if (reader.signal.aborted) return
-      if (interval) await pause(started + interval - Date.now(), reader.signal)
-      if (reader.signal.aborted) return
+      const outcomes = [await this.pollLane(round, false, startSpare)]
+      for (const spare of spares) outcomes.push(await spare)
+      if (!outcomes.includes('failed') || this.done || this.reader !== round) return
+      if (!(await this.retryLater())) return
     }
+  }
+
+  /**
+   * One chain of polls, each sent once the previous one was answered and its
+   * frames delivered; `carried` is told of every answer with frames. A
+   * network failure aborts the whole round (the other lane too); the next
+   * round starts with a plain poll, which the relay answers with everything
+   * unacknowledged. The `spare` lane ends after an empty answer.
+   */
+  private async pollLane(round: AbortController, queued: boolean, carried: (() => void) | null, spare = false): Promise<PollOutcome> {
+    const interval = this.settings.shortPollIntervalMs
+    while (!this.done && this.readyState !== CLOSING && !round.signal.aborted) {
+      // Over HTTP/1.x a browser has six connections per host for all its tabs: one poll each is enough.
+      if (spare && overHttp1(this.sessionUrl!)) return 'ended'
+      const started = Date.now()
+      // While requests fail, ask for an answer at once: a relay that is back says so without a poll's wait.
+      const atOnce = !!interval || this.failingSince !== null
+      const waitMs = atOnce ? 0 : spare ? Math.min(SPARE_POLL_WAIT_MS, this.pollTimeoutMs) : this.pollTimeoutMs
+      // The relay answers a long poll within its wait: one that takes much longer is lost.
+      let late = false
+      const watchdog = new Watchdog(waitMs + SILENCE_MARGIN_MS, () => {
+        late = true
+        round.abort()
+      })
+      let frames = 0
+      try {
+        const query = `after=${this.lastSeq}${waitMs < this.pollTimeoutMs ? `&wait=${waitMs}` : ''}${queued ? '&queue=1' : ''}`
+        const res = await this.request(`${this.sessionUrl}/poll?${query}`, { signal: round.signal })
+        if (!(await this.readable(res))) return 'ended'
+        const batch = decodeFrameBatch(new Uint8Array(await res.arrayBuffer()))
+        this.heard()
+        // Answers can overlap (two polls) but never skip: a batch starts at most one past what was delivered.
+        if (batch.frames.length > 0 && batch.firstSeq > this.lastSeq + 1) throw new Error(`poll answer starts at ${batch.firstSeq}, after ${this.lastSeq}`)
+        batch.frames.forEach((frame, i) => !round.signal.aborted && this.deliver(batch.firstSeq + i, frame))
+        frames = batch.frames.length
+      } catch {
+        if (round.signal.aborted && !late) return 'ended'
+        round.abort()
+        return 'failed'
+      } finally {
+        watchdog.stop()
+      }
+      if (round.signal.aborted) return 'ended'
+      if (frames > 0) carried?.()
+      else if (spare) return 'ended'
+      if (interval) await pause(started + interval - Date.now(), round.signal)
+      // Every later poll parks behind the other lane's. The other poll is parked already, so the next
+      // one is asked for after the frames just delivered are handled (and any other answer that is ready).
+      else if (this.maxParkedPolls > 1) {
+        queued = true
+        await pause(0, round.signal, true)
+      }
+    }
+    return 'ended'
   }
 
   /**
@@ -377,13 +492,25 @@ export class FallbackSocket extends EventTarget {
     throw new Error(`HTTP ${res.status}`)
   }
 
-  /** Waits a little before a retry; false (having closed) once the relay has surely dropped the session. */
+  /** The relay answered: it is reachable. */
+  private heard(): void {
+    this.lastHeard = Date.now()
+    this.failingSince = null
+  }
+
+  /**
+   * Waits a little before retrying a failed request; false (having closed
+   * the connection as a dropped socket, 1006) once requests have failed for
+   * RELAY_LOST_AFTER_MS, or the relay has surely dropped the session.
+   */
   private async retryLater(): Promise<boolean> {
-    if (Date.now() - this.lastHeard > this.idleTimeoutMs) {
-      this.finish(1006, 'lost the connection to the relay')
+    const now = Date.now()
+    this.failingSince ??= now
+    if (now - this.failingSince >= RELAY_LOST_AFTER_MS || now - this.lastHeard > this.idleTimeoutMs) {
+      this.finish(1006, 'lost the connection to the relay', false)
       return false
     }
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS))
     return !this.done
   }
 
@@ -428,6 +555,7 @@ export class FallbackSocket extends EventTarget {
         method: 'POST',
         headers: { 'content-type': 'application/octet-stream' },
         body: encodeFrameBatch(this.outbox[0]!.seq, batch) as Uint8Array<ArrayBuffer>,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       })
       body = (await res.json()) as typeof body
     } catch {
@@ -436,7 +564,7 @@ export class FallbackSocket extends EventTarget {
     }
     if (res.status === 200 || res.status === 409) {
       // 409: the relay missed earlier frames; the outbox still holds them from `applied` on.
-      this.lastHeard = Date.now()
+      this.heard()
       this.confirm(body.applied ?? 0)
       return true
     }
@@ -505,9 +633,36 @@ export class FallbackSocket extends EventTarget {
   }
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve()
+/** Calls `expired` unless kicked within `ms` of its start or of the last kick. */
+class Watchdog {
+  private timer: ReturnType<typeof setTimeout> | null = null
+
+  constructor(
+    private ms: number,
+    private readonly expired: () => void,
+  ) {
+    this.kick()
+  }
+
+  /** Restarts the countdown (with a new length when given). */
+  kick(ms = this.ms): void {
+    this.stop()
+    this.ms = ms
+    this.timer = setTimeout(this.expired, ms)
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+}
+
+/** How a chain of polls ended: the connection ended or was stopped, or the network failed. */
+type PollOutcome = 'ended' | 'failed'
+
+/** Resolves after `ms` (with `yieldTurn`, in a later turn of the event loop even for 0), or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal, yieldTurn = false): Promise<void> {
+  if ((ms <= 0 && !yieldTurn) || signal.aborted) return Promise.resolve()
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer)

@@ -9,11 +9,15 @@
 import type { ServerResponse } from 'node:http'
 import { decodeMessage, CloseCode } from '../../shared/protocol.js'
 import { encodeFrameBatch, type FrameBatch } from '../../shared/frame-batch.js'
-import { encodeCloseEvent, encodeFrameEvent, KEEPALIVE_COMMENT } from '../../shared/event-stream.js'
+import { encodeCloseEvent, encodeFrameEvent, KEEPALIVE_COMMENT, STREAM_KEEPALIVE_MS } from '../../shared/event-stream.js'
 import type { Connection, Transport } from '../relay/connection.js'
 
-/** How often an idle stream carries a comment, so proxies keep it open. */
-const KEEPALIVE_MS = 15_000
+/**
+ * Long polls a session may have parked at once. A client keeps a second poll
+ * parked (`queue=1`) so that, while the answer to one is travelling and its
+ * replacement is not yet here, the next frame still has a poll to go out on.
+ */
+export const MAX_PARKED_POLLS = 2
 /**
  * A stream is ended (and resumed by the client with `after=`, which
  * acknowledges) once it carried this many unacknowledged bytes, so a
@@ -33,9 +37,18 @@ export interface UploadResult {
   body: Record<string, unknown>
 }
 
-type Reader =
-  | { kind: 'stream'; res: ServerResponse; keepalive: NodeJS.Timeout; opened: number }
-  | { kind: 'poll'; res: ServerResponse; after: number; timer: NodeJS.Timeout | null }
+interface StreamReader {
+  res: ServerResponse
+  keepalive: NodeJS.Timeout
+}
+
+interface PollReader {
+  res: ServerResponse
+  after: number
+  /** Parked behind another poll (`queue=1`): answered only by frames no earlier answer carried. */
+  queued: boolean
+  timer: NodeJS.Timeout | null
+}
 
 export interface HttpSessionOptions {
   pollTimeoutMs: number
@@ -54,7 +67,11 @@ export class HttpSession implements Transport {
   private streamedBytes = 0
   /** The last client frame number applied. */
   private applied = 0
-  private reader: Reader | null = null
+  private stream: StreamReader | null = null
+  /** Parked long polls, oldest first. */
+  private polls: PollReader[] = []
+  /** The last frame number a poll answer carried. */
+  private answeredUpTo = 0
   private idleTimer: NodeJS.Timeout | null = null
   private answerScheduled = false
   /** Set once the relay closed the session; told to the client after its unread frames. */
@@ -82,19 +99,18 @@ export class HttpSession implements Transport {
     const seq = this.nextSeq++
     this.outbox.push({ seq, frame })
     this.outboxBytes += frame.byteLength
-    const reader = this.reader
-    if (reader?.kind === 'stream') this.writeEvent(reader, seq, frame)
-    else if (reader?.kind === 'poll') this.scheduleAnswer()
+    if (this.stream) this.writeEvent(this.stream, seq, frame)
+    else if (this.polls.length > 0) this.scheduleAnswer()
   }
 
   close(code: number, reason: string): void {
     if (this.closedWith || this.gone) return
     this.closedWith = { code, reason }
-    const reader = this.reader
-    if (reader?.kind === 'stream') {
-      this.endReader()
-      reader.res.end(encodeCloseEvent(code, reason))
-    } else if (reader?.kind === 'poll') {
+    const stream = this.stream
+    if (stream) {
+      this.detachStream()
+      stream.res.end(encodeCloseEvent(code, reason))
+    } else if (this.polls.length > 0) {
       this.scheduleAnswer()
     }
     // Its presence left the room with the close; the session stays a while only to say why.
@@ -122,7 +138,7 @@ export class HttpSession implements Transport {
    */
   openStream(res: ServerResponse, after: number): void {
     this.acknowledge(after)
-    this.replaceReader()
+    this.replaceReaders()
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
@@ -130,37 +146,47 @@ export class HttpSession implements Transport {
     })
     // Headers now: the client knows the stream is open before any frame.
     res.flushHeaders()
-    const reader: Reader = {
-      kind: 'stream',
+    const reader: StreamReader = {
       res,
-      keepalive: setInterval(() => res.write(KEEPALIVE_COMMENT), KEEPALIVE_MS).unref(),
-      opened: Date.now(),
+      keepalive: setInterval(() => res.write(KEEPALIVE_COMMENT), STREAM_KEEPALIVE_MS).unref(),
     }
-    this.reader = reader
+    this.stream = reader
+    this.armIdleTimer()
     this.streamedBytes = 0
-    res.once('close', () => this.readerGone(reader))
+    res.once('close', () => this.stream === reader && this.detachStream())
     for (const { seq, frame } of this.outbox) {
-      if (this.reader !== reader) return
+      if (this.stream !== reader) return
       this.writeEvent(reader, seq, frame)
     }
-    if (this.closedWith && this.reader === reader) {
-      this.endReader()
+    if (this.closedWith && this.stream === reader) {
+      this.detachStream()
       res.end(encodeCloseEvent(this.closedWith.code, this.closedWith.reason))
     }
   }
 
   /**
    * GET .../poll?after=n: the frames after n as one batch, as soon as there
-   * is one or after the poll timeout (at once with `wait`=false).
+   * is one or after `waitMs` (0: at once; null or longer than the poll
+   * timeout: the poll timeout). A plain
+   * poll replaces whatever reads the session; a `queued` one replaces only a
+   * stream and parks behind the polls already parked (at most
+   * MAX_PARKED_POLLS; the oldest is answered to make room).
    */
-  openPoll(res: ServerResponse, after: number, wait: boolean): void {
+  openPoll(res: ServerResponse, after: number, waitMs: number | null, queued = false): void {
     this.acknowledge(after)
-    this.replaceReader()
-    const reader: Reader = { kind: 'poll', res, after, timer: null }
-    this.reader = reader
-    res.once('close', () => this.readerGone(reader))
-    if (this.outbox.length > 0 || this.closedWith || !wait) return this.answerPoll(reader)
-    reader.timer = setTimeout(() => this.answerPoll(reader), this.options.pollTimeoutMs).unref()
+    if (queued) {
+      this.endStream()
+      while (this.polls.length >= MAX_PARKED_POLLS) this.answerPoll(this.polls[0]!)
+    } else {
+      this.replaceReaders()
+    }
+    const poll: PollReader = { res, after, queued, timer: null }
+    this.polls.push(poll)
+    this.armIdleTimer()
+    res.once('close', () => this.detachPoll(poll))
+    if (waitMs === 0) return this.answerPoll(poll)
+    poll.timer = setTimeout(() => this.answerPoll(poll), Math.min(waitMs ?? Infinity, this.options.pollTimeoutMs)).unref()
+    if (this.closedWith || this.isDue(poll)) this.scheduleAnswer()
   }
 
   /**
@@ -208,68 +234,98 @@ export class HttpSession implements Transport {
     return this.nextSeq - 1
   }
 
-  /** The first frame number still held (what `after` may not be below, minus one). */
+  /** The first frame number still held (what a plain `after` may not be below, minus one). */
   get firstHeld(): number {
     return this.outbox[0]?.seq ?? this.nextSeq
   }
 
-  private writeEvent(reader: Reader & { kind: 'stream' }, seq: number, frame: Uint8Array): void {
+  private writeEvent(reader: StreamReader, seq: number, frame: Uint8Array): void {
     reader.res.write(encodeFrameEvent(seq, frame))
     this.streamedBytes += frame.byteLength
     // The client resumes at once with after=<last id>, acknowledging all of it.
-    if (this.streamedBytes > STREAM_ROTATE_BYTES && this.reader === reader) {
-      this.endReader()
-      reader.res.end()
-    }
+    if (this.streamedBytes > STREAM_ROTATE_BYTES && this.stream === reader) this.endStream()
   }
 
-  /** Frames sent in one tick go out in one answer. */
+  /**
+   * Whether `poll` has something to answer: a frame after its `after`, and,
+   * for a queued poll, one that no earlier answer carried (those are on
+   * their way to the client, whose next poll will acknowledge them).
+   */
+  private isDue(poll: PollReader): boolean {
+    const since = poll.queued ? Math.max(poll.after, this.answeredUpTo) : poll.after
+    return (this.outbox[this.outbox.length - 1]?.seq ?? 0) > since
+  }
+
+  /**
+   * Frames sent in one tick go out in one answer, at the end of that tick
+   * (as a socket's writes do, see cork.ts): not a turn of the event loop
+   * later, after whatever other I/O is waiting.
+   */
   private scheduleAnswer(): void {
     if (this.answerScheduled) return
     this.answerScheduled = true
-    setImmediate(() => {
+    process.nextTick(() => {
       this.answerScheduled = false
-      if (this.reader?.kind === 'poll') this.answerPoll(this.reader)
+      if (this.closedWith) {
+        for (const poll of [...this.polls]) this.answerPoll(poll)
+        return
+      }
+      // The oldest poll with something to answer; the others stay parked for the next frames.
+      const due = this.polls.find((poll) => this.isDue(poll))
+      if (due) this.answerPoll(due)
     })
   }
 
-  private answerPoll(reader: Reader & { kind: 'poll' }): void {
-    if (this.reader !== reader) return
-    this.endReader()
-    const res = reader.res
-    const frames = this.outbox.map((entry) => entry.frame)
-    if (frames.length === 0 && this.closedWith) {
+  private answerPoll(poll: PollReader): void {
+    if (!this.polls.includes(poll)) return
+    this.detachPoll(poll)
+    const res = poll.res
+    // Frames a newer poll acknowledged are gone: the batch says where it starts.
+    const held = this.outbox.filter((entry) => entry.seq > poll.after)
+    if (held.length === 0 && this.closedWith) {
       res.writeHead(410, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
       res.end(JSON.stringify(this.closedWith))
       return
     }
-    const body = encodeFrameBatch(reader.after + 1, frames)
+    const firstSeq = held[0]?.seq ?? poll.after + 1
+    if (held.length > 0) this.answeredUpTo = Math.max(this.answeredUpTo, held[held.length - 1]!.seq)
+    const body = encodeFrameBatch(
+      firstSeq,
+      held.map((entry) => entry.frame),
+    )
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store', 'content-length': body.byteLength })
     res.end(body)
   }
 
-  /** A new stream or poll ends the previous one. */
-  private replaceReader(): void {
-    const previous = this.reader
-    if (!previous) return
-    if (previous.kind === 'poll') return this.answerPoll(previous)
-    this.endReader()
-    previous.res.end()
+  /** A new stream or plain poll ends the previous stream and answers every parked poll. */
+  private replaceReaders(): void {
+    this.endStream()
+    for (const poll of [...this.polls]) this.answerPoll(poll)
   }
 
-  /** Detaches the current reader (its response is the caller's to finish). */
-  private endReader(): void {
-    const reader = this.reader
-    if (!reader) return
-    this.reader = null
-    if (reader.kind === 'stream') clearInterval(reader.keepalive)
-    else if (reader.timer) clearTimeout(reader.timer)
+  /** Ends the open stream (the client resumes it, or has moved on). */
+  private endStream(): void {
+    const stream = this.stream
+    if (!stream) return
+    this.detachStream()
+    stream.res.end()
+  }
+
+  /** Forgets the open stream (its response is the caller's to finish). */
+  private detachStream(): void {
+    if (!this.stream) return
+    clearInterval(this.stream.keepalive)
+    this.stream = null
     this.armIdleTimer()
   }
 
-  /** The client went away mid-response (dropped network, aborted fetch). */
-  private readerGone(reader: Reader): void {
-    if (this.reader === reader) this.endReader()
+  /** Forgets a parked poll: answered, or the client went away (dropped network, aborted fetch). */
+  private detachPoll(poll: PollReader): void {
+    const at = this.polls.indexOf(poll)
+    if (at < 0) return
+    this.polls.splice(at, 1)
+    if (poll.timer) clearTimeout(poll.timer)
+    this.armIdleTimer()
   }
 
   private touch(): void {
@@ -280,19 +336,21 @@ export class HttpSession implements Transport {
   private armIdleTimer(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer)
     this.idleTimer = null
-    if (this.gone || this.reader) return
+    if (this.gone || this.stream || this.polls.length > 0) return
     this.idleTimer = setTimeout(() => this.end(1006), this.options.idleTimeoutMs).unref()
   }
 
   /** The session leaves the relay: its presence leaves the room, its id is forgotten. */
   private end(code: number): void {
     if (this.gone) return
-    const reader = this.reader
-    this.endReader()
+    const polls = [...this.polls]
     this.gone = true
+    this.endStream()
+    for (const poll of polls) {
+      this.detachPoll(poll)
+      poll.res.destroy()
+    }
     if (this.idleTimer) clearTimeout(this.idleTimer)
-    if (reader?.kind === 'stream') reader.res.end()
-    else if (reader?.kind === 'poll') reader.res.destroy()
     this.connection?.ended(code)
     this.outbox.length = 0
     this.outboxBytes = 0

@@ -13,7 +13,7 @@ import { CloseCode, CloseReason } from '../../shared/protocol.js'
 import { HttpError, readBody, sendJson } from '../api/http-util.js'
 import type { Admission, Admitted } from '../http.js'
 import type { Connection } from '../relay/connection.js'
-import { HttpSession } from './http-session.js'
+import { HttpSession, MAX_PARKED_POLLS } from './http-session.js'
 
 /** Most frames one upload may carry (the client sends far fewer). */
 export const MAX_BATCH_FRAMES = 1024
@@ -90,9 +90,10 @@ export class HttpSessions {
       return this.upload(req, res, session)
     }
     if (req.method !== 'GET') throw new HttpError(405, `GET the ${action}`)
-    const after = parseAfter(query.get('after'), session)
+    const queued = action === 'poll' && query.get('queue') === '1'
+    const after = parseAfter(query.get('after'), session, queued)
     if (action === 'stream') session.openStream(res, after)
-    else session.openPoll(res, after, query.get('wait') !== '0')
+    else session.openPoll(res, after, parseWait(query.get('wait')), queued)
   }
 
   private async create(req: IncomingMessage, res: ServerResponse, docName: string): Promise<void> {
@@ -116,7 +117,12 @@ export class HttpSessions {
     }
     session.bind(connected)
     this.sessions.set(id, session)
-    sendJson(res, 201, { session: id, idleTimeoutMs: this.options.idleTimeoutMs, pollTimeoutMs: this.options.pollTimeoutMs })
+    sendJson(res, 201, {
+      session: id,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      pollTimeoutMs: this.options.pollTimeoutMs,
+      maxParkedPolls: MAX_PARKED_POLLS,
+    })
   }
 
   private async upload(req: IncomingMessage, res: ServerResponse, session: HttpSession): Promise<void> {
@@ -138,11 +144,22 @@ export class HttpSessions {
   }
 }
 
-/** `after=` must name a frame the session sent and still holds (or 0 before any). */
-function parseAfter(raw: string | null, session: HttpSession): number {
+/**
+ * `after=` must name a frame the session sent and still holds (or 0 before
+ * any). A queued poll may be behind: the client sent it before a poll that
+ * acknowledged more overtook it on another connection.
+ */
+function parseAfter(raw: string | null, session: HttpSession, queued: boolean): number {
   if (raw === null || !/^\d{1,15}$/.test(raw)) throw new HttpError(400, 'after=<last frame number received> is required')
   const after = Number(raw)
   if (after > session.lastSeq) throw new HttpError(400, `after=${after} is past the last frame sent (${session.lastSeq})`)
-  if (after < session.firstHeld - 1) throw new HttpError(400, `frames up to ${session.firstHeld - 1} were already acknowledged`)
+  if (!queued && after < session.firstHeld - 1) throw new HttpError(400, `frames up to ${session.firstHeld - 1} were already acknowledged`)
   return after
+}
+
+/** `wait=<ms>`: how long a poll may wait for a frame (0: answer at once); absent, the poll timeout. */
+function parseWait(raw: string | null): number | null {
+  if (raw === null) return null
+  if (!/^\d{1,9}$/.test(raw)) throw new HttpError(400, 'wait=<milliseconds> must be a whole number')
+  return Number(raw)
 }

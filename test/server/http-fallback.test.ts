@@ -12,9 +12,11 @@ import { connectStockClient, until, type StockClient } from '../helpers/clients.
 import { removeDir, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
 import { WebSocketServer } from 'ws'
 import type { AddressInfo } from 'node:net'
-import { fallbackWebSocket, UPGRADE_BLOCKED, type FallbackOptions, type TransportInfo } from '../../client/sync/fallback-socket.js'
+import { fallbackWebSocket, RELAY_LOST_AFTER_MS, UPGRADE_BLOCKED, type FallbackOptions, type TransportInfo } from '../../client/sync/fallback-socket.js'
 import { startProxy } from '../helpers/proxy.js'
 import { decodeMessage } from '../../shared/protocol.js'
+import { decodeFrameBatch } from '../../shared/frame-batch.js'
+import { EventEmitter } from 'node:events'
 
 const cleanups: Array<() => unknown> = []
 after(async () => {
@@ -206,6 +208,93 @@ test('a dropped stream and lost upload answers resume in the same session: nothi
   assert.equal(writer.text.toString().match(/r\d;/g)!.length, 5)
 })
 
+test('an idle long-polling session keeps one poll parked, a busy one two', async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir, { httpPollTimeoutMs: 300 })
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  // Counts the polls in flight; tells each answer (how many frames, whether queued).
+  const events = new EventEmitter()
+  let inFlight = 0
+  let peak = 0
+  const answers: Array<{ queued: boolean; frames: number }> = []
+  const counting: typeof fetch = async (input, init) => {
+    const url = String(input)
+    if (!url.includes('/poll?')) return fetch(input, init)
+    peak = Math.max(peak, ++inFlight)
+    events.emit('poll')
+    try {
+      const res = await fetch(input, init)
+      const body = new Uint8Array(await res.arrayBuffer())
+      answers.push({ queued: url.includes('queue=1'), frames: res.status === 200 ? decodeFrameBatch(body).frames.length : 0 })
+      return new Response(body, { status: res.status, headers: res.headers })
+    } finally {
+      inFlight--
+      events.emit('answer')
+    }
+  }
+  const writer = await client(relay.port, 'idle-polls', NodeWebSocket)
+  const reader = await client(relay.port, 'idle-polls', fallback({ force: 'polling', fetch: counting }))
+  writer.text.insert(0, 'busy')
+  await until(reader.doc, 'update', () => reader.text.toString() === 'busy')
+  await until(events, 'poll', () => inFlight === 2)
+
+  // Idle: the spare's poll times out empty and is not renewed; the main lane's polls time out one at a time.
+  await until(events, 'answer', () => answers.some((a) => a.queued && a.frames === 0))
+  const mark = answers.length
+  peak = inFlight
+  await until(events, 'answer', () => answers.slice(mark).filter((a) => a.frames === 0).length >= 2)
+  assert.equal(peak, 1, 'one poll parked while idle')
+
+  writer.text.insert(4, ' again')
+  await until(reader.doc, 'update', () => reader.text.toString() === 'busy again')
+  await until(events, 'poll', () => inFlight === 2)
+})
+
+// Without a second poll the reader waits for the held answer forever: the timeout makes that a failure.
+test('long polling keeps a second poll parked: a frame is delivered while the answer before it is still on its way', { timeout: 20_000 }, async () => {
+  const dir = tempDir()
+  const relay = await startTestRelay(dir, { httpPollTimeoutMs: 60_000 })
+  cleanups.push(() => removeDir(dir), () => relay.close())
+  // A network that holds back the answer carrying "first" until the reader has "second".
+  let release: () => void = () => undefined
+  const released = new Promise<void>((resolve) => (release = resolve))
+  let held = 0
+  let holdingNow: () => void = () => undefined
+  const isHeld = new Promise<void>((resolve) => (holdingNow = resolve))
+  const polls: string[] = []
+  const holding: typeof fetch = async (input, init) => {
+    const url = String(input)
+    if (!url.includes('/poll?')) return fetch(input, init)
+    polls.push(url)
+    const res = await fetch(input, init)
+    const body = new Uint8Array(await res.arrayBuffer())
+    if (held === 0 && Buffer.from(body).includes('first')) {
+      held++
+      holdingNow()
+      await released
+    }
+    return new Response(body, { status: res.status, headers: res.headers })
+  }
+  const writer = await client(relay.port, 'parked', NodeWebSocket)
+  const reader = await client(relay.port, 'parked', fallback({ force: 'polling', fetch: holding }))
+  const socket = reader.provider.ws!
+  const updates: string[] = []
+  socket.addEventListener('message', (event) => {
+    const message = decodeMessage(new Uint8Array((event as MessageEvent).data as ArrayBuffer))
+    if (message.kind === 'sync-update') updates.push(Buffer.from(message.update).toString('hex'))
+  })
+
+  writer.text.insert(0, 'first ')
+  await isHeld
+  writer.text.insert(writer.text.length, 'second')
+  await until(reader.doc, 'update', () => reader.text.toString() === 'first second')
+  release()
+  writer.text.insert(writer.text.length, ' third')
+  await until(reader.doc, 'update', () => reader.text.toString() === 'first second third')
+  assert.equal(new Set(updates).size, updates.length, 'the frames of the held answer, delivered already, were dropped')
+  assert.ok(polls.some((url) => url.includes('&queue=1')))
+})
+
 test('forced to WebSocket, a blocked upgrade closes the connection instead of falling back to HTTP', async () => {
   const dir = tempDir()
   const relay = await startTestRelay(dir)
@@ -284,3 +373,67 @@ for (const transport of ['streaming', 'polling'] as const) {
     }
   })
 }
+
+/** Resolves with the close event of `socket`, or rejects once `withinMs` have passed. */
+function closesWithin(socket: WebSocket | globalThis.WebSocket, withinMs: number): Promise<CloseEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the socket was still open ${withinMs} ms later`)), withinMs)
+    ;(socket as globalThis.WebSocket).addEventListener(
+      'close',
+      (event) => {
+        clearTimeout(timer)
+        resolve(event as CloseEvent)
+      },
+      { once: true },
+    )
+  })
+}
+
+for (const transport of ['streaming', 'polling'] as const) {
+  test(`a relay killed under a ${transport} client: the socket closes as dropped (1006) within RELAY_LOST_AFTER_MS and the provider reports disconnected`, async () => {
+    const dir = tempDir()
+    const relay = await startChildRelay(dir)
+    try {
+      const c = await connectStockClient(relay.port, 'lost', new Y.Doc(), {}, fallback({ force: transport }))
+      const socket = c.provider.ws!
+      assert.equal((socket as unknown as { transport: string }).transport, transport)
+      assert.equal(c.provider.wsconnected, true)
+      relay.process.kill('SIGKILL')
+      await relay.exited
+      const killedAt = Date.now()
+      // The bound, plus slack for a busy machine: without it the client waits out the session's idle timeout (30 s).
+      const closed = await closesWithin(socket, RELAY_LOST_AFTER_MS + 3000)
+      const took = Date.now() - killedAt
+      assert.equal(closed.code, 1006)
+      assert.equal(c.provider.wsconnected, false, 'the provider reports disconnected')
+      assert.ok(took <= RELAY_LOST_AFTER_MS + 3000, `closed ${took} ms after the kill`)
+      c.provider.shouldConnect = false
+      c.destroy()
+    } finally {
+      relay.process.kill('SIGKILL')
+      await relay.exited
+      removeDir(dir)
+    }
+  })
+}
+
+test('a relay that stops answering (SIGSTOP) under a long-polling client: the late poll counts as lost and the socket closes', async () => {
+  const dir = tempDir()
+  const pollTimeoutMs = 1000
+  const relay = await startChildRelay(dir, ['--http-poll-timeout-ms', String(pollTimeoutMs)])
+  try {
+    const c = await connectStockClient(relay.port, 'silent', new Y.Doc(), {}, fallback({ force: 'polling' }))
+    const socket = c.provider.ws!
+    relay.process.kill('SIGSTOP')
+    // A poll is late after its timeout plus a 5 s margin; the retry asks for an answer at once and is late after 5 s.
+    const closed = await closesWithin(socket, pollTimeoutMs + 5000 + 5000 + 3000)
+    assert.equal(closed.code, 1006)
+    assert.equal(c.provider.wsconnected, false)
+    c.provider.shouldConnect = false
+    c.destroy()
+  } finally {
+    relay.process.kill('SIGKILL')
+    await relay.exited
+    removeDir(dir)
+  }
+})

@@ -20,6 +20,7 @@ import {
 import { mintToken } from '../../server/auth.js'
 import type { Relay } from '../../server/relay.js'
 import type { StreamEvent } from '../../shared/event-stream.js'
+import { decodeFrameBatch, type FrameBatch } from '../../shared/frame-batch.js'
 import type { Config } from '../../server/config.js'
 
 const cleanups: Array<() => unknown> = []
@@ -200,6 +201,57 @@ test('a long poll answers as soon as a frame exists, numbered after the acknowle
   assert.ok(batch.frames.some((frame) => decodeMessage(frame).kind === 'sync-update'))
   // after= beyond what was sent is a client bug, refused.
   assert.equal((await fetch(`${session.base}/poll?after=999&wait=0`)).status, 400)
+})
+
+test('a poll with wait=<ms> answers empty after that long instead of the poll timeout; a bad wait is a 400', { timeout: 20_000 }, async () => {
+  const relay = await relayWith({ httpPollTimeoutMs: 60_000 })
+  const session = await openSession(relay.port, 'shortwait')
+  const last = await joined(session)
+  const res = await fetch(`${session.base}/poll?after=${last}&wait=200&queue=1`)
+  assert.equal(res.status, 200)
+  assert.equal(decodeFrameBatch(new Uint8Array(await res.arrayBuffer())).frames.length, 0)
+  assert.equal((await fetch(`${session.base}/poll?after=${last}&wait=soon`)).status, 400)
+})
+
+/** A long poll sent now; resolves with its batch (throws on any other status). */
+function parkPoll(session: RawSession, after: number, queued: boolean): Promise<FrameBatch> {
+  return fetch(`${session.base}/poll?after=${after}${queued ? '&queue=1' : ''}`).then(async (res) => {
+    if (res.status !== 200) throw new Error(`poll answered ${res.status}`)
+    return decodeFrameBatch(new Uint8Array(await res.arrayBuffer()))
+  })
+}
+
+/** Whether `batch` carries an update holding `text` (each test writes unique words). */
+const carries = (batch: FrameBatch, text: string) => batch.frames.some((frame) => Buffer.from(frame).includes(text))
+
+test('queued long polls stay parked together: each new frame goes out on the oldest, the other waits for the next', async () => {
+  const relay = await relayWith({ httpPollTimeoutMs: 60_000 })
+  const writer = await stockClient(relay.port, 'queued')
+  const session = await openSession(relay.port, 'queued')
+  const last = await joined(session)
+
+  // Plain polls take the frames up to the first edit; a queued poll sent without having seen them
+  // does not get them again (they were answered already): it waits for a newer frame.
+  writer.text.insert(0, 'alpha ')
+  let seen = last
+  let one: FrameBatch
+  do {
+    one = await parkPoll(session, seen, false)
+    seen = one.firstSeq + one.frames.length - 1
+  } while (!carries(one, 'alpha'))
+  const stale = parkPoll(session, last, true)
+  const current = parkPoll(session, seen, true)
+  const answers = [stale, current].map((p, i) => p.then((batch) => ({ i, batch })))
+
+  writer.text.insert(0, 'bravo ')
+  const early = await Promise.race(answers)
+  assert.ok(carries(early.batch, 'bravo'), 'the next frame goes out at once')
+  writer.text.insert(0, 'charlie ')
+  const late = await answers[1 - early.i]!
+  assert.ok(carries(late.batch, 'charlie'), 'the other poll stayed parked and carries the frame after')
+  assert.ok(!carries(early.batch, 'charlie'))
+  // Answers may overlap (the stale poll had acknowledged less) but never skip a frame.
+  for (const { batch } of [early, late]) assert.ok(batch.firstSeq <= seen + 1)
 })
 
 /** An awareness frame announcing `name` for a fresh client id; that id. */
