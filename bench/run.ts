@@ -36,8 +36,8 @@ if (process.argv.includes('--help')) {
 
 const settings = readSettings(process.env)
 const started = new Date()
-// Read once, before this run writes RESULTS.md (which would make the tree look changed).
-const commit = `${sh('git rev-parse --short HEAD')}${sh('git status --porcelain') ? '+uncommitted' : ''}`
+// Changes to the benchmark's own outputs (an earlier partial run's RESULTS.md and chart) are not changes to what is measured.
+const commit = `${sh('git rev-parse --short HEAD')}${sh("git status --porcelain -- . ':!bench/RESULTS.md' ':!bench/transports.svg'") ? '+uncommitted' : ''}`
 const sections: Section[] = []
 for (const n of settings.scenarios) {
   const scenario = SCENARIOS[n]
