@@ -186,11 +186,7 @@ test('a dropped stream and lost upload answers resume in the same session: nothi
   const writer = await client(relay.port, 'drops', NodeWebSocket)
   const reader = await client(relay.port, 'drops', fallback({ force: 'streaming', fetch: flakyFetch }))
   const socket = reader.provider.ws!
-  const updates: string[] = []
-  socket.addEventListener('message', (event) => {
-    const message = decodeMessage(new Uint8Array((event as MessageEvent).data as ArrayBuffer))
-    if (message.kind === 'sync-update') updates.push(Buffer.from(message.update).toString('hex'))
-  })
+  const updates = receivedUpdates(reader)
 
   for (let round = 0; round < 5; round++) {
     writer.text.insert(writer.text.length, `w${round};`)
@@ -277,12 +273,7 @@ test('long polling keeps a second poll parked: a frame is delivered while the an
   }
   const writer = await client(relay.port, 'parked', NodeWebSocket)
   const reader = await client(relay.port, 'parked', fallback({ force: 'polling', fetch: holding }))
-  const socket = reader.provider.ws!
-  const updates: string[] = []
-  socket.addEventListener('message', (event) => {
-    const message = decodeMessage(new Uint8Array((event as MessageEvent).data as ArrayBuffer))
-    if (message.kind === 'sync-update') updates.push(Buffer.from(message.update).toString('hex'))
-  })
+  const updates = receivedUpdates(reader)
 
   writer.text.insert(0, 'first ')
   await isHeld
@@ -437,3 +428,13 @@ test('a relay that stops answering (SIGSTOP) under a long-polling client: the la
     removeDir(dir)
   }
 })
+
+/** Every sync update `client`'s socket delivers, as hex, in order (to spot one delivered twice). */
+function receivedUpdates(client: StockClient): string[] {
+  const updates: string[] = []
+  client.provider.ws!.addEventListener('message', (event) => {
+    const message = decodeMessage(new Uint8Array((event as MessageEvent).data as ArrayBuffer))
+    if (message.kind === 'sync-update') updates.push(Buffer.from(message.update).toString('hex'))
+  })
+  return updates
+}
