@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { connectStockClient, until, type StockClient } from '../helpers/clients.js'
-import { removeDir, startChildRelay, startTestRelay, tempDir } from '../helpers/relay.js'
+import { removeDir, startChildRelay, startTestRelay, tempDir, type ChildRelay } from '../helpers/relay.js'
 import { WebSocketServer } from 'ws'
 import type { AddressInfo } from 'node:net'
 import { fallbackWebSocket, RELAY_LOST_AFTER_MS, UPGRADE_BLOCKED, type FallbackOptions, type TransportInfo } from '../../client/sync/fallback-socket.js'
@@ -382,9 +382,7 @@ function closesWithin(socket: WebSocket | globalThis.WebSocket, withinMs: number
 
 for (const transport of ['streaming', 'polling'] as const) {
   test(`a relay killed under a ${transport} client: the socket closes as dropped (1006) within RELAY_LOST_AFTER_MS and the provider reports disconnected`, async () => {
-    const dir = tempDir()
-    const relay = await startChildRelay(dir)
-    try {
+    await withChildRelay([], async (relay) => {
       const c = await connectStockClient(relay.port, 'lost', new Y.Doc(), {}, fallback({ force: transport }))
       const socket = c.provider.ws!
       assert.equal((socket as unknown as { transport: string }).transport, transport)
@@ -400,19 +398,13 @@ for (const transport of ['streaming', 'polling'] as const) {
       assert.ok(took <= RELAY_LOST_AFTER_MS + 3000, `closed ${took} ms after the kill`)
       c.provider.shouldConnect = false
       c.destroy()
-    } finally {
-      relay.process.kill('SIGKILL')
-      await relay.exited
-      removeDir(dir)
-    }
+    })
   })
 }
 
 test('a relay that stops answering (SIGSTOP) under a long-polling client: the late poll counts as lost and the socket closes', async () => {
-  const dir = tempDir()
   const pollTimeoutMs = 1000
-  const relay = await startChildRelay(dir, ['--http-poll-timeout-ms', String(pollTimeoutMs)])
-  try {
+  await withChildRelay(['--http-poll-timeout-ms', String(pollTimeoutMs)], async (relay) => {
     const c = await connectStockClient(relay.port, 'silent', new Y.Doc(), {}, fallback({ force: 'polling' }))
     const socket = c.provider.ws!
     relay.process.kill('SIGSTOP')
@@ -422,12 +414,21 @@ test('a relay that stops answering (SIGSTOP) under a long-polling client: the la
     assert.equal(c.provider.wsconnected, false)
     c.provider.shouldConnect = false
     c.destroy()
+  })
+})
+
+/** Runs `body` against a child relay started with `args`, then kills it and removes its folder. */
+async function withChildRelay(args: string[], body: (relay: ChildRelay) => Promise<void>): Promise<void> {
+  const dir = tempDir()
+  const relay = await startChildRelay(dir, args)
+  try {
+    await body(relay)
   } finally {
     relay.process.kill('SIGKILL')
     await relay.exited
     removeDir(dir)
   }
-})
+}
 
 /** Every sync update `client`'s socket delivers, as hex, in order (to spot one delivered twice). */
 function receivedUpdates(client: StockClient): string[] {
