@@ -2,7 +2,7 @@
  * Playwright fixtures: each test gets its own relay (a child process on a
  * free port, with its own SQLite folder) and a fresh document name.
  */
-import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test'
 import { removeDir, startChildRelay, tempDir, type ChildRelay } from '../test/helpers/relay.js'
 
 export interface RelayHandle {
@@ -49,9 +49,9 @@ export const test = base.extend<{ relay: RelayHandle; docName: string }>({
 
 export { expect }
 
-/** A new browser context whose user is called `name`. */
-export async function userContext(browser: Browser, name: string, color = '#0090ff'): Promise<BrowserContext> {
-  const context = await browser.newContext()
+/** A new browser context whose user is called `name` (`options` as Playwright's newContext takes them). */
+export async function userContext(browser: Browser, name: string, color = '#0090ff', options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options)
   await context.addInitScript(
     ([n, c]) => localStorage.setItem('tandem.user', JSON.stringify({ name: n, color: c })),
     [name, color] as const,

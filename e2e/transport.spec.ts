@@ -92,3 +92,49 @@ test('on the HTTP fallback, a relay that dies is reported offline within seconds
     await proxy.close()
   }
 })
+
+// Long polling keeps a second poll parked while edits flow, but only where the browser does not
+// share six connections per host among all its tabs (HTTP/1.1): it learns the version from
+// Resource Timing. A proxy that buffers responses puts the browser on long polling.
+for (const http2 of [true, false]) {
+  const version = http2 ? 'HTTP/2' : 'HTTP/1.1'
+  test(`long polling over ${version} ${http2 ? 'keeps a second poll parked while edits flow' : 'keeps one poll per tab'}`, async ({ browser, relay, docName }) => {
+    const proxy = await startProxy(relayPort(relay.url), { upgrades: false, buffering: true, http2 })
+    try {
+      const viaProxy = { ...relay, url: proxy.url }
+      const ada = await userContext(browser, 'Ada', '#e5484d', { ignoreHTTPSErrors: http2 })
+      // Counts the polls waiting for their answer (the proxy sends an answer's headers with its body).
+      await ada.addInitScript(() => {
+        const polls = { outstanding: 0, most: 0, sent: 0 }
+        Object.assign(window, { polls })
+        const realFetch = window.fetch
+        window.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
+          if (!String(input instanceof Request ? input.url : input).includes('/poll?')) return realFetch.call(this, input, init)
+          polls.sent++
+          polls.most = Math.max(polls.most, ++polls.outstanding)
+          return realFetch.call(this, input, init).finally(() => polls.outstanding--)
+        }
+      })
+      const bob = await userContext(browser, 'Bob')
+      const pageA = await openDoc(ada, viaProxy, docName)
+      await expect(pageA.locator('#status')).toHaveAttribute('data-transport', 'polling')
+      const protocol = await pageA.evaluate(() => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).at(-1)?.nextHopProtocol)
+      expect(protocol).toBe(http2 ? 'h2' : 'http/1.1')
+
+      // Bob edits over WebSocket, straight to the relay: Ada's polls bring his keystrokes.
+      const pageB = await openDoc(bob, relay, docName)
+      await pageB.locator('.ProseMirror').click()
+      const text = 'Keystrokes arrive while Ada long-polls.'
+      await pageB.keyboard.type(text, { delay: 40 })
+      await expect.poll(() => docText(pageA)).toBe(text)
+
+      const polls = await pageA.evaluate(() => (window as unknown as { polls: { most: number; sent: number } }).polls)
+      expect(polls.sent).toBeGreaterThan(text.length / 4)
+      expect(polls.most).toBe(http2 ? 2 : 1)
+      await ada.close()
+      await bob.close()
+    } finally {
+      await proxy.close()
+    }
+  })
+}

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path'
 import type { Durability } from './store/sqlite.js'
+import { STREAM_KEEPALIVE_MS } from '../shared/event-stream.js'
 
 export interface Config {
   port: number
@@ -51,6 +52,8 @@ export interface Config {
   httpIdleTimeoutMs: number
   /** How long a long poll waits for a frame before answering with none. */
   httpPollTimeoutMs: number
+  /** How often an idle HTTP fallback stream gets a keep-alive comment (a client hearing nothing for longer + 5 s counts it lost). */
+  httpKeepAliveMs: number
 }
 
 /** A configuration problem, reported to the user as is. */
@@ -123,6 +126,7 @@ const OPTIONS: Option[] = [
   { key: 'maxImportBytes', flag: '--max-import-bytes', env: 'MAX_IMPORT_BYTES', default: String(5 * MiB), help: 'largest Markdown or HTML file accepted by import (413 beyond)', parse: integer(1024) },
   { key: 'httpIdleTimeoutMs', flag: '--http-idle-timeout-ms', env: 'HTTP_IDLE_TIMEOUT_MS', default: '30000', help: 'HTTP fallback: a session with no open stream or poll and no upload for this long leaves its document', parse: integer(100) },
   { key: 'httpPollTimeoutMs', flag: '--http-poll-timeout-ms', env: 'HTTP_POLL_TIMEOUT_MS', default: '25000', help: 'HTTP fallback: how long a long poll waits for a frame before answering with none', parse: integer(100) },
+  { key: 'httpKeepAliveMs', flag: '--http-keepalive-ms', env: 'HTTP_KEEPALIVE_MS', default: String(STREAM_KEEPALIVE_MS), help: 'HTTP fallback: how often an idle stream gets a keep-alive (lower it below your proxy\'s idle timeout); a client hearing nothing for this plus 5 s reconnects', parse: integer(100) },
   { key: 'clientDir', flag: '--client-dir', env: 'CLIENT_DIR', default: './dist/client', help: 'folder with the built editor (npm run build)', parse: (raw) => resolve(text(raw)) },
   { key: 'authSecret', flag: '--auth-secret', env: 'AUTH_SECRET', default: '', help: 'secret (32+ characters) that signs share links; every connection then needs a token. Unset: the relay is open to anyone who reaches it', parse: secret },
   { key: 'allowedOrigins', flag: '--allowed-origins', env: 'ALLOWED_ORIGINS', default: '', help: 'comma-separated origins (https://docs.example.com) allowed to open WebSockets; empty allows any', parse: list },

@@ -84,6 +84,7 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
     connect: (session, docName, ip, admission) => connect(session, docName, ip, admission),
     idleTimeoutMs: config.httpIdleTimeoutMs,
     pollTimeoutMs: config.httpPollTimeoutMs,
+    keepAliveMs: config.httpKeepAliveMs,
     maxMessageBytes: config.maxMessageBytes,
     log,
   })

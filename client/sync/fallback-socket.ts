@@ -170,6 +170,8 @@ export class FallbackSocket extends EventTarget {
   private sessionUrl: string | null = null
   private idleTimeoutMs = 30_000
   private pollTimeoutMs = 25_000
+  /** How often the relay writes a keep-alive on an idle stream (relays before it was announced: the default). */
+  private keepAliveMs = STREAM_KEEPALIVE_MS
   /** Long polls the relay lets one session park at once (1 for relays before queued polls). */
   private maxParkedPolls = 1
   private reader: AbortController | null = null
@@ -308,6 +310,7 @@ export class FallbackSocket extends EventTarget {
       idleTimeoutMs?: number
       pollTimeoutMs?: number
       maxParkedPolls?: number
+      keepAliveMs?: number
       error?: string
       code?: number
     }
@@ -319,6 +322,7 @@ export class FallbackSocket extends EventTarget {
     if (body.idleTimeoutMs) this.idleTimeoutMs = body.idleTimeoutMs
     if (body.pollTimeoutMs) this.pollTimeoutMs = body.pollTimeoutMs
     if (body.maxParkedPolls) this.maxParkedPolls = body.maxParkedPolls
+    if (body.keepAliveMs) this.keepAliveMs = body.keepAliveMs
     this.heard()
     if (kind === 'polling') return this.poll()
     if (!this.settings.force) {
@@ -341,7 +345,7 @@ export class FallbackSocket extends EventTarget {
     while (!this.done && this.readyState !== CLOSING) {
       const reader = new AbortController()
       this.reader = reader
-      // The relay sends the headers at once, then a keep-alive at least every STREAM_KEEPALIVE_MS:
+      // The relay sends the headers at once, then a keep-alive at least every keepAliveMs:
       // a stream silent for longer is lost (a relay that hangs, a network that drops packets).
       let silent = false
       const watchdog = new Watchdog(SILENCE_MARGIN_MS, () => {
@@ -355,7 +359,7 @@ export class FallbackSocket extends EventTarget {
           headers: { accept: 'text/event-stream' },
         })
         if (!(await this.readable(res))) return
-        watchdog.kick(STREAM_KEEPALIVE_MS + SILENCE_MARGIN_MS)
+        watchdog.kick(this.keepAliveMs + SILENCE_MARGIN_MS)
         // The relay ends a stream now and then (the next one acknowledges); one that ends empty-handed is a failure.
         const carried = await this.readEvents(res, reader, watchdog)
         failed = silent || (!carried && !reader.signal.aborted)

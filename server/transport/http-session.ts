@@ -9,7 +9,7 @@
 import type { ServerResponse } from 'node:http'
 import { decodeMessage, CloseCode } from '../../shared/protocol.js'
 import { encodeFrameBatch, type FrameBatch } from '../../shared/frame-batch.js'
-import { encodeCloseEvent, encodeFrameEvent, KEEPALIVE_COMMENT, STREAM_KEEPALIVE_MS } from '../../shared/event-stream.js'
+import { encodeCloseEvent, encodeFrameEvent, KEEPALIVE_COMMENT } from '../../shared/event-stream.js'
 import type { Connection, Transport } from '../relay/connection.js'
 
 /**
@@ -53,6 +53,8 @@ interface PollReader {
 export interface HttpSessionOptions {
   pollTimeoutMs: number
   idleTimeoutMs: number
+  /** Interval of keep-alive comments on an idle stream. */
+  keepAliveMs: number
   /** Called once the session is gone from the relay (expired, deleted, or closed and read). */
   onGone(session: HttpSession): void
 }
@@ -148,7 +150,7 @@ export class HttpSession implements Transport {
     res.flushHeaders()
     const reader: StreamReader = {
       res,
-      keepalive: setInterval(() => res.write(KEEPALIVE_COMMENT), STREAM_KEEPALIVE_MS).unref(),
+      keepalive: setInterval(() => res.write(KEEPALIVE_COMMENT), this.options.keepAliveMs).unref(),
     }
     this.stream = reader
     this.armIdleTimer()

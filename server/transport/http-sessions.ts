@@ -28,6 +28,8 @@ export interface HttpSessionsOptions {
   connect(session: HttpSession, docName: string, ip: string, admission: Admitted): Connection | number
   idleTimeoutMs: number
   pollTimeoutMs: number
+  /** Interval of keep-alive comments on an idle stream, announced to the client. */
+  keepAliveMs: number
   maxMessageBytes: number
   log: Logger
 }
@@ -105,6 +107,7 @@ export class HttpSessions {
     const session = new HttpSession(id, docName, {
       idleTimeoutMs: this.options.idleTimeoutMs,
       pollTimeoutMs: this.options.pollTimeoutMs,
+      keepAliveMs: this.options.keepAliveMs,
       onGone: (gone) => this.sessions.delete(gone.id),
     })
     const ip = req.socket.remoteAddress ?? 'unknown'
@@ -122,6 +125,7 @@ export class HttpSessions {
       idleTimeoutMs: this.options.idleTimeoutMs,
       pollTimeoutMs: this.options.pollTimeoutMs,
       maxParkedPolls: MAX_PARKED_POLLS,
+      keepAliveMs: this.options.keepAliveMs,
     })
   }
 

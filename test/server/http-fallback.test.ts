@@ -417,6 +417,43 @@ test('a relay that stops answering (SIGSTOP) under a long-polling client: the la
   })
 })
 
+test('a relay that stops answering (SIGSTOP) under a streaming client: the silent stream counts as lost and the socket closes', async () => {
+  // The relay announces its keep-alive interval; a short one keeps this test short (15 s by default).
+  const keepAliveMs = 500
+  await withChildRelay(['--http-keepalive-ms', String(keepAliveMs)], async (relay) => {
+    const c = await connectStockClient(relay.port, 'silent-stream', new Y.Doc(), {}, fallback({ force: 'streaming' }))
+    const socket = c.provider.ws!
+    assert.equal((socket as unknown as { transport: string }).transport, 'streaming')
+    relay.process.kill('SIGSTOP')
+    // The stream is late after the keep-alive plus a 5 s margin; the retried stream's headers are late after 5 s.
+    const closed = await closesWithin(socket, keepAliveMs + 5000 + 5000 + 3000)
+    assert.equal(closed.code, 1006)
+    assert.equal(c.provider.wsconnected, false)
+    c.provider.shouldConnect = false
+    c.destroy()
+  })
+})
+
+test('the relay announces its stream keep-alive interval at session creation and keeps to it on an idle stream', async () => {
+  await withChildRelay(['--http-keepalive-ms', '300'], async (relay) => {
+    const base = `http://127.0.0.1:${relay.port}/http/keepalive-doc/sessions`
+    const created = await fetch(base, { method: 'POST' })
+    const body = (await created.json()) as { session: string; keepAliveMs: number }
+    assert.equal(body.keepAliveMs, 300)
+    const stream = await fetch(`${base}/${body.session}/stream?after=0`)
+    const reader = stream.body!.getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    while (!text.includes(': keepalive')) {
+      const { done, value } = await reader.read()
+      assert.equal(done, false, 'the stream ended before a keep-alive')
+      text += decoder.decode(value, { stream: true })
+    }
+    await reader.cancel()
+    await fetch(`${base}/${body.session}`, { method: 'DELETE' })
+  })
+})
+
 /** Runs `body` against a child relay started with `args`, then kills it and removes its folder. */
 async function withChildRelay(args: string[], body: (relay: ChildRelay) => Promise<void>): Promise<void> {
   const dir = tempDir()
