@@ -11,7 +11,9 @@
  * bench/README.md), so with 11 readers per update the last reader's delivery
  * waited ~4 ms for the other ten's fetch bookkeeping: a cost of the generator
  * sharing one thread, not one a browser (native fetch, one per user) pays.
- * The requests on the wire are the same (method, path, body, keep-alive).
+ * The requests on the wire are the same: method, path, body, keep-alive, and
+ * the request headers Node's fetch adds (FETCH_HEADERS), so the bytes counted
+ * per request do not change.
  *
  * Only what client/sync/fallback-socket.ts uses of a Response is provided:
  * `status`, `ok`, `json()`, `arrayBuffer()`. Streams (`body.getReader()`)
@@ -27,6 +29,17 @@ interface LeanResponse {
   arrayBuffer(): Promise<ArrayBuffer>
 }
 
+/** What Node's fetch (undici 6) sends besides host, connection, content-type and content-length, with `cache: 'no-store'`. */
+const FETCH_HEADERS = {
+  accept: '*/*',
+  'accept-language': '*',
+  'sec-fetch-mode': 'cors',
+  'user-agent': 'undici',
+  pragma: 'no-cache',
+  'cache-control': 'no-cache',
+  'accept-encoding': 'gzip, deflate',
+}
+
 /** A fetch for absolute http:// URLs over `dispatcher`. */
 export function leanFetch(dispatcher: Dispatcher) {
   return async (input: string, init: RequestInit = {}): Promise<LeanResponse> => {
@@ -35,7 +48,7 @@ export function leanFetch(dispatcher: Dispatcher) {
       origin: url.origin,
       path: url.pathname + url.search,
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: init.headers as Record<string, string> | undefined,
+      headers: { ...(init.headers as Record<string, string> | undefined), ...FETCH_HEADERS },
       body: init.body as Uint8Array | undefined,
       signal: init.signal ?? undefined,
     })
