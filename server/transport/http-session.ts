@@ -26,9 +26,10 @@ export const MAX_PARKED_POLLS = 2
 const STREAM_ROTATE_BYTES = 1024 * 1024
 
 /**
- * A poll answer's headers but its length, as a flat list (Node takes
- * `[name, value, ...]` as they are; an object is walked per answer). There
- * is one answer per reader per update, so this is on the relay's busiest path.
+ * A poll answer's headers but its length, as the flat `[name, value, ...]`
+ * list Node writes as given: one list for every answer rather than an object
+ * per answer (there is one answer per reader per update; the write of the
+ * answer, not its headers, is what costs, see bench/README.md).
  */
 const BATCH_HEADERS = ['content-type', 'application/octet-stream', 'cache-control', 'no-store', 'content-length'] as const
 
