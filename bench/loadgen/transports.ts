@@ -13,6 +13,7 @@ import net, { type Socket } from 'node:net'
 import WebSocket from 'ws'
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici'
 import { fallbackWebSocket, type TransportKind } from '../../client/sync/fallback-socket.js'
+import { leanFetch } from './lean-fetch.js'
 
 /** The transports compared: the three Tandem offers, and naive short polling. */
 export type ClientTransport = 'websocket' | 'streaming' | 'polling' | 'short-poll'
@@ -114,8 +115,10 @@ class CountedTransportSocket extends EventEmitter implements LoadSocket {
         }),
     })
     this.agent = agent
+    const lean = leanFetch(agent)
     const fetchVia = ((input: string, init?: RequestInit) => {
-      const answer = undiciFetch(input, { ...(init as object), dispatcher: agent })
+      // A stream is read through web streams (Node's fetch); polls and uploads through the lean one.
+      const answer = /\/stream\?/.test(input) ? undiciFetch(input, { ...(init as object), dispatcher: agent }) : lean(input, init)
       // Leaving (DELETE) is the session's last request: then its connections can go.
       if (init?.method === 'DELETE') answer.finally(() => agent.close()).catch(() => undefined)
       return answer

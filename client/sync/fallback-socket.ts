@@ -667,6 +667,8 @@ type PollOutcome = 'ended' | 'failed'
 /** Resolves after `ms` (with `yieldTurn`, in a later turn of the event loop even for 0), or at once when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal, yieldTurn = false): Promise<void> {
   if ((ms <= 0 && !yieldTurn) || signal.aborted) return Promise.resolve()
+  // One turn (after every poll answer): too short to need the abort listener, which costs more than the timer.
+  if (ms <= 0) return new Promise((resolve) => setTimeout(resolve, 0))
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer)
