@@ -157,6 +157,31 @@ function appendParams(run: AppendOp[], now: number, writer: string): unknown[] {
   return [run.map((o) => o.name), run.map((o) => toBuffer(o.data)), [...sizes.keys()], [...sizes.values()], now, writer]
 }
 
+/**
+ * Folds the other writers' `doc_deltas` rows of document $1 into `docs.size`
+ * ($2 is this store's writer id). Every relay start writes under a new
+ * writer id, so without this a document edited over many relay lifetimes
+ * keeps one row per lifetime until it is compacted. Run when a relay loads
+ * the document; the sum (the listed size) is unchanged, and a relay still
+ * writing its row simply starts a new one with its next append.
+ *
+ * One statement (one round trip). It takes the document's advisory lock
+ * (the one compaction holds) before it deletes a row, and only if it is
+ * free: a compaction in progress folds every row itself, and waiting for it
+ * could deadlock on the rows both delete. When there is nothing to fold it
+ * writes nothing, so its commit flushes no WAL.
+ */
+const FOLD_SQL = `
+  WITH locked AS (
+    SELECT pg_try_advisory_xact_lock(hashtextextended('tandem:doc:' || $1, 0)) AS got
+  ), folded AS (
+    DELETE FROM doc_deltas WHERE doc = $1 AND writer <> $2 AND (SELECT got FROM locked)
+    RETURNING size, updated_at
+  )
+  INSERT INTO docs (name, created_at, updated_at, size)
+  SELECT $1, max(updated_at), max(updated_at), sum(size) FROM folded HAVING count(*) > 0
+  ON CONFLICT (name) DO UPDATE SET size = docs.size + EXCLUDED.size, updated_at = GREATEST(docs.updated_at, EXCLUDED.updated_at)`
+
 /** `ops` when it holds appends only (most batches), else null. */
 function onlyAppends(ops: StoreOp[]): AppendOp[] | null {
   return ops.every((o) => o.kind === 'append') ? (ops as AppendOp[]) : null
@@ -231,8 +256,22 @@ export class PostgresStore implements DocStore {
 
   async load(name: string): Promise<Uint8Array[]> {
     this.assertOpen()
-    const { rows } = await this.pool.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc = $1 ORDER BY seq', [name])
+    // Side by side on two connections: the fold delays the load by nothing
+    // but its own round trip.
+    const [{ rows }] = await Promise.all([
+      this.pool.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc = $1 ORDER BY seq', [name]),
+      this.foldDeltas(name),
+    ])
     return rows.map((r) => toBytes(r.data))
+  }
+
+  /** Housekeeping (FOLD_SQL): a failure is logged, never the load's. */
+  private async foldDeltas(name: string): Promise<void> {
+    try {
+      await this.pool.query(FOLD_SQL, [name, this.writer])
+    } catch (err) {
+      this.options.log.warn({ doc: name, err: (err as Error).message }, 'could not fold the size rows of other relays')
+    }
   }
 
   append(name: string, update: Uint8Array): Promise<void> {

@@ -150,6 +150,40 @@ test("a relay's appends wait for no row lock another relay's commit holds", asyn
   await Promise.all([holder.end(), watcher.end(), a.close(), b.close()])
 })
 
+/** How many doc_deltas rows (one per writing store) `doc` has, read with a plain client. */
+async function deltaRows(key: string, doc: string): Promise<number> {
+  const reader = new pg.Client({ connectionString: await database(key) })
+  await reader.connect()
+  try {
+    const { rows } = await reader.query('SELECT count(*)::int AS n FROM doc_deltas WHERE doc = $1', [doc])
+    return rows[0].n
+  } finally {
+    await reader.end()
+  }
+}
+
+test("a relay loading a document folds earlier relays' size rows, and the listed size stays exact", async () => {
+  // Every relay start writes under a new writer id: a document edited over
+  // many relay lifetimes kept a doc_deltas row per lifetime until compacted.
+  for (let life = 0; life < 4; life++) {
+    const store = await open('lifetimes')
+    await store.append('doc', new Uint8Array(life + 1).fill(life))
+    await store.close()
+  }
+  assert.equal(await deltaRows('lifetimes', 'doc'), 4)
+  const [next, other] = [await open('lifetimes'), await open('lifetimes')]
+  // Another relay is live and writing while the new one loads.
+  await other.append('doc', new Uint8Array([9, 9]))
+  assert.equal((await next.load('doc')).length, 5)
+  assert.equal(await deltaRows('lifetimes', 'doc'), 0)
+  await Promise.all([next.append('doc', new Uint8Array([7])), other.append('doc', new Uint8Array([8]))])
+  assert.equal(await deltaRows('lifetimes', 'doc'), 2)
+  const stored = (await next.load('doc')).reduce((sum, row) => sum + row.byteLength, 0)
+  assert.equal(stored, 1 + 2 + 3 + 4 + 2 + 1 + 1)
+  assert.equal((await other.list()).find((d) => d.name === 'doc')?.size, stored)
+  await Promise.all([next.close(), other.close()])
+})
+
 // Without the separate queue the append waits for the compaction, which waits
 // for the lock this test releases only after the append: the timeout fails it.
 test('an append queued while a compaction is being written commits without waiting for it', { timeout: 20_000 }, async () => {
