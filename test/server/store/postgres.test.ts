@@ -212,6 +212,38 @@ test('an append queued while a compaction is being written commits without waiti
   await Promise.all([holder.end(), store.close()])
 })
 
+test("a relay's appends and compaction never deadlock with another relay's compaction", async () => {
+  // When a compaction shared its transaction with the appends queued beside
+  // it, that transaction held this relay's doc_deltas row while it waited
+  // for the document's lock, and another relay's compaction, holding that
+  // lock, waited for the row: PostgreSQL aborted one of them and the relay
+  // dropped the document (seen in a two-relay commit benchmark).
+  const store = await open('deadlock')
+  const { doc, text, updates } = recordingDoc()
+  text.insert(0, 'a')
+  await store.append('doc', updates[0]!)
+  // The other relay's compaction: holds the document's lock...
+  const other = new pg.Client({ connectionString: await database('deadlock') })
+  const watcher = new pg.Client({ connectionString: await database('deadlock') })
+  await Promise.all([other.connect(), watcher.connect()])
+  await other.query('BEGIN')
+  await other.query("SELECT pg_advisory_xact_lock(hashtextextended('tandem:doc:' || $1, 0))", ['doc'])
+  // ...while this relay appends and compacts in the same tick.
+  text.insert(1, 'b')
+  const appended = store.append('doc', updates[1]!)
+  const compacted = store.compact('doc', Y.encodeStateAsUpdate(doc))
+  for (;;) {
+    const { rows } = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND datname = current_database()")
+    if (rows[0].n > 0) break
+  }
+  // ...then deletes the size rows, as its compaction does (rolled back: only the lock order matters).
+  await other.query("DELETE FROM doc_deltas WHERE doc = 'doc'")
+  await other.query('ROLLBACK')
+  await Promise.all([appended, compacted])
+  assert.equal(textOf(await store.load('doc')), 'ab')
+  await Promise.all([other.end(), watcher.end(), store.close()])
+})
+
 test('relays starting together on an empty database create the schema once', async () => {
   const url = await database('fresh')
   const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open({ url, log })))
