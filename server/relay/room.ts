@@ -96,6 +96,12 @@ export class Room {
   private readonly owedStepOne = new Set<Peer>()
   /** Settles once every update applied so far is committed. */
   private committed: Promise<void> = Promise.resolve()
+  /**
+   * Settles once the last compaction is written. Kept apart from `committed`:
+   * a store may write compactions beside its commits (PostgreSQL does), and
+   * saving or relaying an update must not wait for one.
+   */
+  private compacted: Promise<void> = Promise.resolve()
   private logRows: number
   private logBytes: number
   private failed = false
@@ -260,9 +266,9 @@ export class Room {
     }
   }
 
-  /** Resolves once every update applied so far is committed (or failed). */
+  /** Resolves once every update applied so far is committed (or failed), and the last compaction written. */
   settled(): Promise<void> {
-    return this.committed.catch(() => undefined)
+    return Promise.all([this.committed.catch(() => undefined), this.compacted]).then(() => undefined)
   }
 
   /**
@@ -420,7 +426,7 @@ export class Room {
     this.logBytes = state.byteLength
     const compacted = this.store.compact(this.name, state)
     // Part of what settled() waits for, so shutdown and unloading never cut a compaction short.
-    this.committed = compacted
+    this.compacted = compacted.catch(() => undefined)
     compacted.then(
       () => this.options.log.debug({ doc: this.name, bytes: state.byteLength }, 'compacted'),
       (err: Error) => this.fail(err),

@@ -13,6 +13,10 @@
  * compaction does: a relay's in-memory state may lack rows another relay just
  * wrote, so compaction merges the rows it replaces into the state, deletes
  * exactly those rows, and holds a per-document advisory lock while doing it.
+ * Compactions have a queue of their own (one at a time, each on its own
+ * connection), so appends never wait behind one: a compaction reads and
+ * rewrites a document's whole log (tens of milliseconds), and in the group
+ * commit queue every relay's next commits stalled behind it.
  *
  * When PostgreSQL is unreachable a batch is retried, in order, until it
  * returns: the appends stay pending, so the relay neither relays nor
@@ -128,7 +132,10 @@ type AppendOp = Extract<StoreOp, { kind: 'append' }>
  * when every relay added to the document's `docs` row, each commit held that
  * row locked until its WAL flush, and the other relays' commits queued
  * behind it (benchmark scenario 7). A data-modifying WITH runs whether or not
- * its result is read.
+ * its result is read. The `docs` row is inserted only when the statement's
+ * snapshot has none: ON CONFLICT alone checks the unique index, and that
+ * check waits for any transaction that updated the row (another relay's
+ * compaction or fold) to end.
  */
 const APPEND_SQL = `
   WITH appended AS (
@@ -137,6 +144,7 @@ const APPEND_SQL = `
   ), created AS (
     INSERT INTO docs (name, created_at, updated_at, size)
     SELECT name, $5, $5, 0 FROM unnest($3::text[]) AS s(name)
+    WHERE NOT EXISTS (SELECT 1 FROM docs WHERE docs.name = s.name)
     ON CONFLICT (name) DO NOTHING
   )
   INSERT INTO doc_deltas (doc, writer, size, updated_at)
@@ -148,6 +156,31 @@ function appendParams(run: AppendOp[], now: number, writer: string): unknown[] {
   for (const o of run) sizes.set(o.name, (sizes.get(o.name) ?? 0) + o.data.byteLength)
   return [run.map((o) => o.name), run.map((o) => toBuffer(o.data)), [...sizes.keys()], [...sizes.values()], now, writer]
 }
+
+/**
+ * Folds the other writers' `doc_deltas` rows of document $1 into `docs.size`
+ * ($2 is this store's writer id). Every relay start writes under a new
+ * writer id, so without this a document edited over many relay lifetimes
+ * keeps one row per lifetime until it is compacted. Run when a relay loads
+ * the document; the sum (the listed size) is unchanged, and a relay still
+ * writing its row simply starts a new one with its next append.
+ *
+ * One statement (one round trip). It takes the document's advisory lock
+ * (the one compaction holds) before it deletes a row, and only if it is
+ * free: a compaction in progress folds every row itself, and waiting for it
+ * could deadlock on the rows both delete. When there is nothing to fold it
+ * writes nothing, so its commit flushes no WAL.
+ */
+const FOLD_SQL = `
+  WITH locked AS (
+    SELECT pg_try_advisory_xact_lock(hashtextextended('tandem:doc:' || $1, 0)) AS got
+  ), folded AS (
+    DELETE FROM doc_deltas WHERE doc = $1 AND writer <> $2 AND (SELECT got FROM locked)
+    RETURNING size, updated_at
+  )
+  INSERT INTO docs (name, created_at, updated_at, size)
+  SELECT $1, max(updated_at), max(updated_at), sum(size) FROM folded HAVING count(*) > 0
+  ON CONFLICT (name) DO UPDATE SET size = docs.size + EXCLUDED.size, updated_at = GREATEST(docs.updated_at, EXCLUDED.updated_at)`
 
 /** `ops` when it holds appends only (most batches), else null. */
 function onlyAppends(ops: StoreOp[]): AppendOp[] | null {
@@ -163,6 +196,10 @@ export class PostgresStore implements DocStore {
   private readonly maxRetryDelayMs: number
   /** This store's key in doc_deltas. */
   private readonly writer = randomUUID()
+  /** Settles when the last operation queued for a group commit has settled. */
+  private lastQueued: Promise<void> = Promise.resolve()
+  /** The compaction queue: settles when the last compaction queued has (never rejects). */
+  private compactions: Promise<void> = Promise.resolve()
 
   private constructor(private readonly options: PostgresStoreOptions) {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 1000
@@ -219,16 +256,39 @@ export class PostgresStore implements DocStore {
 
   async load(name: string): Promise<Uint8Array[]> {
     this.assertOpen()
-    const { rows } = await this.pool.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc = $1 ORDER BY seq', [name])
+    // Side by side on two connections: the fold delays the load by nothing
+    // but its own round trip.
+    const [{ rows }] = await Promise.all([
+      this.pool.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc = $1 ORDER BY seq', [name]),
+      this.foldDeltas(name),
+    ])
     return rows.map((r) => toBytes(r.data))
+  }
+
+  /** Housekeeping (FOLD_SQL): a failure is logged, never the load's. */
+  private async foldDeltas(name: string): Promise<void> {
+    try {
+      await this.pool.query(FOLD_SQL, [name, this.writer])
+    } catch (err) {
+      this.options.log.warn({ doc: name, err: (err as Error).message }, 'could not fold the size rows of other relays')
+    }
   }
 
   append(name: string, update: Uint8Array): Promise<void> {
     return this.enqueue({ kind: 'append', name, data: update })
   }
 
+  /**
+   * Queued after every append queued so far (so the compacted row holds
+   * nothing that is not committed already), but appends queued later do not
+   * wait for it.
+   */
   compact(name: string, state: Uint8Array): Promise<void> {
-    return this.enqueue({ kind: 'compact', name, data: state })
+    if (this.closed) return Promise.reject(new Error('store is closed'))
+    const appended = this.lastQueued.catch(() => undefined)
+    const done = this.compactions.then(() => appended).then(() => this.compactWithRetry(name, state))
+    this.compactions = done.catch(() => undefined)
+    return done
   }
 
   setTitle(name: string, title: string): Promise<void> {
@@ -272,7 +332,9 @@ export class PostgresStore implements DocStore {
       // previous batch is still being committed.
       setImmediate(() => void this.flushNext())
     }
-    return this.pending.add(op)
+    const settled = this.pending.add(op)
+    this.lastQueued = settled
+    return settled
   }
 
   /** Starts writing the pending batch unless one is in flight (it chains on). */
@@ -286,32 +348,45 @@ export class PostgresStore implements DocStore {
     if (this.pending) await this.flushNext()
   }
 
-  /** Resolves once nothing is pending or in flight. */
+  /** Resolves once nothing is pending or in flight, compactions included. */
   private async drain(): Promise<void> {
     while (this.flushing || this.pending) {
       if (this.flushing) await this.flushing
       else await this.flushNext()
     }
+    await this.compactions
   }
 
   private async writeWithRetry(batch: Batch): Promise<void> {
-    let delay = 50
-    for (let attempt = 1; ; attempt++) {
-      try {
+    try {
+      await this.retryWhileUnreachable(async () => {
         const appends = onlyAppends(batch.ops)
         if (appends) await this.pool.query(APPEND_SQL, appendParams(appends, Date.now(), this.writer))
         else await this.transaction((client) => this.write(client, batch.ops))
-        batch.committed()
+      })
+      batch.committed()
+    } catch (err) {
+      batch.failed(err as Error)
+    }
+  }
+
+  private compactWithRetry(name: string, state: Uint8Array): Promise<void> {
+    return this.retryWhileUnreachable(() => this.transaction((client) => this.compactLocked(client, name, state, Date.now())))
+  }
+
+  /** Runs `write` until it succeeds, retrying while PostgreSQL is unreachable (and the store open). */
+  private async retryWhileUnreachable(write: () => Promise<void>): Promise<void> {
+    let delay = 50
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write()
         if (attempt > 1) this.options.log.info({ attempt }, 'PostgreSQL is back; pending updates committed')
         return
       } catch (err) {
-        if (!isUnreachable(err) || this.closed) {
-          batch.failed(err as Error)
-          return
-        }
+        if (!isUnreachable(err) || this.closed) throw err
         // Retrying may write a batch twice if the first COMMIT landed but its
         // answer was lost. That is harmless: applying a Yjs update again
-        // changes nothing.
+        // changes nothing (and a compaction deletes only the rows it read).
         if (attempt === 1) this.options.log.error({ err: (err as Error).message }, 'PostgreSQL unreachable; holding updates until it returns')
         await new Promise((resolve) => setTimeout(resolve, delay))
         delay = Math.min(delay * 2, this.maxRetryDelayMs)
@@ -336,7 +411,7 @@ export class PostgresStore implements DocStore {
     }
   }
 
-  /** Writes a batch: each run of appends in one INSERT, each other operation on its own. */
+  /** Writes a batch: each run of appends in one INSERT, each title on its own (compactions have their own queue). */
   private async write(client: pg.PoolClient, ops: StoreOp[]): Promise<void> {
     const now = Date.now()
     for (let i = 0; i < ops.length; ) {
@@ -350,11 +425,7 @@ export class PostgresStore implements DocStore {
         i++
         continue
       }
-      if (op.kind === 'compact') {
-        await this.compactLocked(client, op.name, op.data, now)
-        i++
-        continue
-      }
+      if (op.kind === 'compact') throw new Error('compactions are not group-committed')
       let j = i
       while (j < ops.length && ops[j]!.kind === 'append') j++
       const run = ops.slice(i, j) as AppendOp[]

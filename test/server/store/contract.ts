@@ -21,7 +21,10 @@ export function storeContract(label: string, open: (key: string) => Promise<DocS
     const later = store.append('doc', updates.at(-1)!)
     await Promise.all([compacted, later])
     const rows = await store.load('doc')
-    assert.equal(rows.length, 2)
+    // The five rows are gone. The later append is a row of its own, or part
+    // of the compacted row when the store wrote the compaction beside the
+    // append and read it (PostgreSQL: compactions have their own queue).
+    assert.ok(rows.length === 1 || rows.length === 2, `${rows.length} rows`)
     const loaded = new Y.Doc()
     for (const row of rows) Y.applyUpdate(loaded, row)
     assert.equal(loaded.getText('t').toString(), 'later 43210')
