@@ -33,8 +33,8 @@ export interface Peer {
   send(frame: Uint8Array): void
   /** Closes the peer's connection with a documented close code. */
   close(code: number, reason?: string): void
-  /** Awareness client ids this peer announced, removed when it leaves. */
-  readonly awarenessIds: Set<number>
+  /** Awareness client ids this peer announced, removed when it leaves (null until it announces one). */
+  awarenessIds: Set<number> | null
   /** False for a read-only peer (a viewer): its document updates are dropped. */
   readonly canWrite: boolean
   /** Update frames (SYNC step 2 or update) received from this peer so far. */
@@ -193,7 +193,7 @@ export class Room {
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return
     this.owedStepOne.delete(peer)
-    if (peer.awarenessIds.size > 0) {
+    if (peer.awarenessIds && peer.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.awarenessIds], null)
     }
     if (this.peers.size === 0) this.options.onEmpty(this)
@@ -447,9 +447,12 @@ export class Room {
     const changed = added.concat(updated, removed)
     if (this.peers.has(origin as Peer)) {
       // Remember which clients this peer speaks for, to remove them when it leaves.
-      const ids = (origin as Peer).awarenessIds
-      for (const id of added) ids.add(id)
-      for (const id of removed) ids.delete(id)
+      const peer = origin as Peer
+      if (added.length > 0) {
+        const ids = (peer.awarenessIds ??= new Set())
+        for (const id of added) ids.add(id)
+      }
+      for (const id of removed) peer.awarenessIds?.delete(id)
     }
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
     const frame = encodeAwareness(update)
