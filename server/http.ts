@@ -87,15 +87,15 @@ export function createHttpServer(options: HttpOptions): Server {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // The socket waits on `admit`; a client that resets meanwhile must not crash the relay.
-    // A named function, not a closure: the listener stays on the socket for the
-    // connection's lifetime, and a closure here would keep this request (its
-    // headers, `head`) in memory with it.
+    // Until ws takes the socket over (and listens for its errors itself); a named
+    // function, not a closure, which would keep this request (headers, `head`) alive.
     socket.on('error', destroySocket)
     const path = rawPath(req)
     if (path === '/healthz') {
       // An upgrade check for proxies: if this answers 101 through a proxy, the
       // proxy forwards WebSocket upgrades (no document, no token involved).
       wss.handleUpgrade(req, socket, head, (ws) => {
+        socket.off('error', destroySocket)
         ws.send(JSON.stringify({ status: 'ok', upgrade: 'forwarded', ...options.health() }))
         ws.close(1000, 'upgrade check done')
       })
@@ -111,7 +111,11 @@ export function createHttpServer(options: HttpOptions): Server {
     options.admit(req, docName).then(
       (admission) => {
         if (!admission.ok) return refuseUpgrade(socket, admission.status, admission.reason)
-        wss.handleUpgrade(req, socket, head, (ws) => options.onSocket(ws, docName, req, admission))
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          // ws handles the socket's errors from here on; a second listener per socket is memory for nothing.
+          socket.off('error', destroySocket)
+          options.onSocket(ws, docName, req, admission)
+        })
       },
       () => refuseUpgrade(socket, 500, 'internal error'),
     )

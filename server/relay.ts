@@ -8,7 +8,7 @@ import type { Config } from './config.js'
 import { createHttpServer, type Admission, type Admitted } from './http.js'
 import type { IncomingMessage } from 'node:http'
 import { Rooms } from './relay/rooms.js'
-import { Connection, type Transport } from './relay/connection.js'
+import { Connection, type ConnectionOptions, type Transport } from './relay/connection.js'
 import { WebSocketTransport } from './transport/websocket.js'
 import { HttpSession } from './transport/http-session.js'
 import { HttpSessions } from './transport/http-sessions.js'
@@ -153,17 +153,10 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
       metrics.refused(refusal)
       return refusal
     }
-    const connection: Connection = new Connection(transport, docName, rooms, {
-      maxBufferedBytes: config.maxBufferedBytes,
+    const connection = new Connection(transport, docName, rooms, connectionOptions, {
       canWrite: admission.canWrite,
       budget: new SendBudget(config),
-      observer: metrics.observer,
-      onClosed: () => {
-        connections.delete(connection)
-        heartbeat.delete(connection)
-        perAddress.release(ip)
-      },
-      log,
+      address: ip,
     })
     connections.add(connection)
     heartbeat.add(connection)
@@ -172,6 +165,16 @@ export async function startRelay(config: Config, log: Logger, givenStore?: DocSt
   }
 
   const heartbeat = new Heartbeat<Connection>(config.pingIntervalMs)
+  const connectionOptions: ConnectionOptions = {
+    maxBufferedBytes: config.maxBufferedBytes,
+    observer: metrics.observer,
+    onClosed: (connection) => {
+      connections.delete(connection)
+      heartbeat.delete(connection)
+      perAddress.release(connection.address)
+    },
+    log,
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -13,18 +13,28 @@ import type { Peer, Room } from './room.js'
 import type { Rooms } from './rooms.js'
 import { Refusal, type SendBudget } from '../limits.js'
 
+/**
+ * Settings and hooks shared by every connection of a relay: one object, not
+ * one per connection (a relay may hold tens of thousands).
+ */
 export interface ConnectionOptions {
   /** A peer whose unsent bytes pass this is disconnected. */
   maxBufferedBytes: number
+  /** Told about every frame in and out and every close the relay initiates (metrics). */
+  observer?: ConnectionObserver
+  /** Called once when a connection has ended, however it ended. */
+  onClosed?: (connection: Connection) => void
+  log: Logger
+}
+
+/** What was decided about one peer when it was admitted. */
+export interface PeerAdmission {
   /** False for a read-only peer (decided at admission from its token). */
   canWrite: boolean
   /** What this peer may send per second; a breach closes it. */
   budget: SendBudget
-  /** Told about every frame in and out and every close the relay initiates (metrics). */
-  observer?: ConnectionObserver
-  /** Called once when the connection has ended, however it ended. */
-  onClosed?: () => void
-  log: Logger
+  /** The peer's remote address (counted against the per-address limit). */
+  address: string
 }
 
 /** Hooks for counting traffic without the connection knowing about metrics. */
@@ -51,8 +61,11 @@ export interface Transport {
 }
 
 export class Connection implements Peer {
-  readonly awarenessIds = new Set<number>()
+  /** Created when the peer first announces presence: most peers of a busy relay never hold one. */
+  awarenessIds: Set<number> | null = null
   readonly canWrite: boolean
+  readonly address: string
+  private readonly budget: SendBudget
   updatesReceived = 0
   wantsSaveAcks = false
   private room: Room | null = null
@@ -67,8 +80,11 @@ export class Connection implements Peer {
     readonly docName: string,
     rooms: Rooms,
     private readonly options: ConnectionOptions,
+    admission: PeerAdmission,
   ) {
-    this.canWrite = options.canWrite
+    this.canWrite = admission.canWrite
+    this.address = admission.address
+    this.budget = admission.budget
     rooms.join(docName, this).then(
       (room) => {
         if (this.closing) {
@@ -133,7 +149,7 @@ export class Connection implements Peer {
     if (this.closing) return
     this.options.observer?.received(frame)
     try {
-      this.options.budget.admit(frame.byteLength)
+      this.budget.admit(frame.byteLength)
     } catch (err) {
       this.refuse(err as Refusal)
       return
@@ -149,7 +165,7 @@ export class Connection implements Peer {
     this.closing = true
     this.room?.leave(this)
     this.options.log.info({ doc: this.docName, code }, 'connection closed')
-    this.options.onClosed?.()
+    this.options.onClosed?.(this)
   }
 
   private handle(frame: Uint8Array): void {

@@ -33,8 +33,8 @@ export interface Peer {
   send(frame: Uint8Array): void
   /** Closes the peer's connection with a documented close code. */
   close(code: number, reason?: string): void
-  /** Awareness client ids this peer announced, removed when it leaves. */
-  readonly awarenessIds: Set<number>
+  /** Awareness client ids this peer announced, removed when it leaves (null until it announces one). */
+  awarenessIds: Set<number> | null
   /** False for a read-only peer (a viewer): its document updates are dropped. */
   readonly canWrite: boolean
   /** Update frames (SYNC step 2 or update) received from this peer so far. */
@@ -43,6 +43,7 @@ export interface Peer {
   wantsSaveAcks: boolean
 }
 
+/** Settings and hooks shared by every room of a relay (one object, not one per room). */
 export interface RoomOptions {
   /** Compact the log into one state row once it has more rows than this. */
   compactAfterUpdates: number
@@ -57,8 +58,6 @@ export interface RoomOptions {
   onFailed(room: Room): void
   /** Called when another relay deleted the document; the room must be closed and dropped. */
   onDeletedElsewhere?(room: Room): void
-  /** Other relays serving this document (none by default). */
-  fanout?: RoomFanout
   /** The relay's updates awaiting a commit, shared by its rooms; new content past its cap is refused (4503). */
   unsaved?: UnsavedBytes
 }
@@ -93,7 +92,7 @@ export class Room {
    * has nothing to send back for it. So it waits for the peer's first frame:
    * sent when the peer holds something, skipped when its STEP1 is empty.
    */
-  private readonly owedStepOne = new Set<Peer>()
+  private owedStepOne: Set<Peer> | null = null
   /** Settles once every update applied so far is committed. */
   private committed: Promise<void> = Promise.resolve()
   /**
@@ -115,16 +114,18 @@ export class Room {
   /** True once the room has left memory; a destroyed room takes no peers. */
   destroyed = false
 
-  /** Loads a document from the store and returns its room. */
-  static async load(name: string, store: DocStore, options: RoomOptions): Promise<Room> {
+  /** Loads a document from the store and returns its room; `fanout` links it to other relays serving it. */
+  static async load(name: string, store: DocStore, options: RoomOptions, fanout?: RoomFanout): Promise<Room> {
     const updates = await store.load(name)
-    return new Room(name, store, options, updates)
+    return new Room(name, store, options, fanout ?? null, updates)
   }
 
   private constructor(
     readonly name: string,
     private readonly store: DocStore,
     private readonly options: RoomOptions,
+    /** Other relays serving this document (none for a lone relay). */
+    private readonly fanout: RoomFanout | null,
     updates: Uint8Array[],
   ) {
     this.ydoc = new Y.Doc({ gc: true })
@@ -135,13 +136,14 @@ export class Room {
     this.storedTitle = updates.length > 0 ? null : ''
     this.logRows = updates.length
     this.logBytes = updates.reduce((sum, u) => sum + u.byteLength, 0)
-    // Yjs calls type observers before it emits 'update', so the flag is set
-    // by the time commitThenRelay looks at it.
-    this.ydoc.getText(TITLE_TEXT).observe(() => {
-      this.titleTouched = true
-    })
-    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== HYDRATE) this.commitThenRelay(update, origin)
+    this.ydoc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
+      if (origin === HYDRATE) return
+      // Read from the transaction rather than by observing the title text, which
+      // would create that type (and its observer) in every room, edited or not.
+      // A root type exists in `share` once any update touched it.
+      const titleText = this.ydoc.share.get(TITLE_TEXT)
+      if (titleText && transaction.changed.has(titleText)) this.titleTouched = true
+      this.commitThenRelay(update, origin)
     })
 
     this.awareness = new awarenessProtocol.Awareness(this.ydoc)
@@ -185,7 +187,7 @@ export class Room {
   join(peer: Peer): void {
     this.peers.add(peer)
     const owed = this.unapplied !== null && this.wholeState !== null
-    if (owed) this.owedStepOne.add(peer)
+    if (owed) (this.owedStepOne ??= new Set()).add(peer)
     else peer.send(encodeSyncStep1(this.stateVector()))
     const states = this.awareness.getStates()
     // The relay always speaks first (clients take silence for a proxy that swallows frames):
@@ -198,8 +200,8 @@ export class Room {
   /** Removes a peer; its presence disappears for everyone else. */
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return
-    this.owedStepOne.delete(peer)
-    if (peer.awarenessIds.size > 0) {
+    this.owedStepOne?.delete(peer)
+    if (peer.awarenessIds && peer.awarenessIds.size > 0) {
       awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.awarenessIds], null)
     }
     if (this.peers.size === 0) this.options.onEmpty(this)
@@ -211,7 +213,7 @@ export class Room {
    */
   receive(peer: Peer, frame: Uint8Array): void {
     const message = decodeMessage(frame)
-    if (this.owedStepOne.has(peer) && message.kind.startsWith('sync-')) this.settleStepOne(peer, message)
+    if (this.owedStepOne?.has(peer) && message.kind.startsWith('sync-')) this.settleStepOne(peer, message)
     switch (message.kind) {
       case 'sync-step1': {
         const answer = () => {
@@ -221,7 +223,7 @@ export class Room {
         }
         // A relay that may have missed other relays' updates reads them first,
         // so the reply is complete on any relay.
-        const catchingUp = this.options.fanout?.catchingUp()
+        const catchingUp = this.fanout?.catchingUp()
         if (catchingUp) void catchingUp.then(() => !this.destroyed && answer())
         else answer()
         break
@@ -321,7 +323,7 @@ export class Room {
 
   /** Sends the STEP1 `peer` is owed (see `owedStepOne`) unless its first sync frame says it holds nothing. */
   private settleStepOne(peer: Peer, message: Message): void {
-    this.owedStepOne.delete(peer)
+    this.owedStepOne?.delete(peer)
     const holdsNothing = message.kind === 'sync-step1' && isEmptyStateVector(message.stateVector)
     if (!holdsNothing) peer.send(encodeSyncStep1(this.stateVector()))
   }
@@ -391,7 +393,7 @@ export class Room {
         // Durability first: only now, with the update committed, may anyone see it.
         // Other relays first: one publish, and their clients' delivery then
         // runs while this relay writes to its own peers.
-        this.options.fanout?.update(update)
+        this.fanout?.update(update)
         const frame = encodeSyncUpdate(update)
         for (const peer of this.peers) if (peer !== origin) peer.send(frame)
         this.compactIfDue()
@@ -453,14 +455,17 @@ export class Room {
     const changed = added.concat(updated, removed)
     if (this.peers.has(origin as Peer)) {
       // Remember which clients this peer speaks for, to remove them when it leaves.
-      const ids = (origin as Peer).awarenessIds
-      for (const id of added) ids.add(id)
-      for (const id of removed) ids.delete(id)
+      const peer = origin as Peer
+      if (added.length > 0) {
+        const ids = (peer.awarenessIds ??= new Set())
+        for (const id of added) ids.add(id)
+      }
+      for (const id of removed) peer.awarenessIds?.delete(id)
     }
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed)
     const frame = encodeAwareness(update)
     for (const peer of this.peers) if (peer !== origin) peer.send(frame)
-    if (origin !== REMOTE) this.options.fanout?.awareness(update)
+    if (origin !== REMOTE) this.fanout?.awareness(update)
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
-import { Room, type Peer } from './room.js'
+import { Room, type Peer, type RoomOptions } from './room.js'
 import type { DocStore } from '../store/store.js'
 import { noFanout, type Fanout, type RoomFanout } from './fanout.js'
 import { Refusal, type UnsavedBytes } from '../limits.js'
@@ -44,8 +44,26 @@ export class Rooms extends EventEmitter {
   /** Rooms of deleted documents, still in memory while their commits settle. */
   private readonly deleted = new WeakSet<Room>()
 
+  /** What every room is given: built once, shared by all of them. */
+  private readonly roomOptions: RoomOptions
+
   constructor(private readonly options: RoomsOptions) {
     super()
+    this.roomOptions = {
+      compactAfterUpdates: options.compactAfterUpdates,
+      compactAfterBytes: options.compactAfterBytes,
+      maxDocBytes: options.maxDocBytes,
+      unsaved: options.unsaved,
+      log: options.log,
+      onEmpty: (room) => {
+        // A deleted document's last peer leaving is no reason to save it.
+        if (this.deleted.has(room)) return
+        this.emit('empty', room)
+        this.scheduleUnload(room)
+      },
+      onFailed: (room) => void this.remove(room),
+      onDeletedElsewhere: (room) => void this.dropDeleted(room),
+    }
   }
 
   /** Number of documents in memory (loaded or loading). */
@@ -163,24 +181,7 @@ export class Rooms extends EventEmitter {
     // Listen to other relays before reading the store: an update they commit
     // meanwhile is then either in what we read or in what we hear.
     const loading = Promise.all([fanout.ready, deleted])
-      .then(() =>
-        Room.load(name, this.options.store, {
-          compactAfterUpdates: this.options.compactAfterUpdates,
-          compactAfterBytes: this.options.compactAfterBytes,
-          maxDocBytes: this.options.maxDocBytes,
-          unsaved: this.options.unsaved,
-          log: this.options.log,
-          onEmpty: (room) => {
-            // A deleted document's last peer leaving is no reason to save it.
-            if (this.deleted.has(room)) return
-            this.emit('empty', room)
-            this.scheduleUnload(room)
-          },
-          onFailed: (room) => this.remove(room),
-          onDeletedElsewhere: (room) => void this.dropDeleted(room),
-          fanout,
-        }),
-      )
+      .then(() => Room.load(name, this.options.store, this.roomOptions, fanout))
       .then((room) => {
         fanout.attach(room)
         return room

@@ -1,8 +1,10 @@
 /**
  * One group commit: the write operations gathered in one turn of the event
- * loop, and the promises of their callers. Both stores (SQLite, PostgreSQL)
- * queue into a Batch and settle it once its single transaction committed or
- * failed, so every caller learns the fate of its own write.
+ * loop. Both stores (SQLite, PostgreSQL) queue into a Batch and settle it
+ * once its single transaction committed or failed. The batch commits or
+ * fails as a whole, so every operation in it shares one promise: a relay
+ * under load hands the store thousands of updates a second, and a promise
+ * with its resolvers for each of them was garbage the relay made per update.
  */
 
 /** A write a store commits as part of a batch. */
@@ -13,23 +15,31 @@ export type StoreOp =
 
 export class Batch {
   readonly ops: StoreOp[] = []
-  private readonly waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
+  /** Settles when the batch does: the fate of every write in it. */
+  private readonly settled: Promise<void>
+  private resolve!: () => void
+  private reject!: (err: Error) => void
 
-  /** Adds `op`; the promise settles when the batch does. */
-  add(op: StoreOp): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.ops.push(op)
-      this.waiters.push({ resolve, reject })
+  constructor() {
+    this.settled = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
     })
+  }
+
+  /** Adds `op`; the promise (the same for every op of this batch) settles when the batch does. */
+  add(op: StoreOp): Promise<void> {
+    this.ops.push(op)
+    return this.settled
   }
 
   /** The batch is committed: every caller's write is durable. */
   committed(): void {
-    for (const w of this.waiters) w.resolve()
+    this.resolve()
   }
 
   /** The batch failed: no write in it is durable. */
   failed(err: Error): void {
-    for (const w of this.waiters) w.reject(err)
+    this.reject(err)
   }
 }

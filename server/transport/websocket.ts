@@ -41,21 +41,75 @@ export class WebSocketTransport implements Transport {
     this.ws.ping()
   }
 
-  /** Routes the socket's events to `connection`. */
+  /**
+   * Routes the socket's events to `connection`. The listeners are shared
+   * functions that find this transport through the socket, not closures made
+   * per socket: a relay holds tens of thousands of sockets.
+   */
   bind(connection: Connection, log: Logger): void {
-    this.ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (connection.isClosing) return
-      if (!isBinary) {
-        log.warn({ doc: connection.docName }, 'text frame refused')
-        connection.close(CloseCode.UNSUPPORTED_DATA)
-        return
-      }
-      connection.receive(toBytes(data))
-    })
-    this.ws.on('pong', () => connection.pong())
-    this.ws.on('close', (code: number) => connection.ended(code))
-    this.ws.on('error', (err) => log.warn({ doc: connection.docName, err }, 'connection error'))
+    this.connection = connection
+    this.log = log
+    ;(this.ws as BoundSocket)[TRANSPORT] = this
+    this.ws.on('message', onMessage)
+    this.ws.on('pong', onPong)
+    this.ws.on('close', onClose)
+    this.ws.on('error', onError)
   }
+
+  /** Set by `bind`. */
+  private connection: Connection | null = null
+  private log: Logger | null = null
+
+  /** ws: one frame from the peer. */
+  received(data: RawData, isBinary: boolean): void {
+    const connection = this.connection!
+    if (connection.isClosing) return
+    if (!isBinary) {
+      this.log!.warn({ doc: connection.docName }, 'text frame refused')
+      connection.close(CloseCode.UNSUPPORTED_DATA)
+      return
+    }
+    connection.receive(toBytes(data))
+  }
+
+  /** ws: the peer answered a ping. */
+  ponged(): void {
+    this.connection!.pong()
+  }
+
+  /** ws: the socket closed. */
+  closed(code: number): void {
+    this.connection!.ended(code)
+  }
+
+  /** ws: the socket failed (ws closes it; 'close' follows). */
+  failed(err: Error): void {
+    this.log!.warn({ doc: this.connection!.docName, err }, 'connection error')
+  }
+}
+
+/** The socket's property pointing back at its transport (set by `bind`). */
+const TRANSPORT = Symbol('transport')
+type BoundSocket = WebSocket & { [TRANSPORT]: WebSocketTransport }
+
+function transportOf(ws: WebSocket): WebSocketTransport {
+  return (ws as BoundSocket)[TRANSPORT]
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  transportOf(this).received(data, isBinary)
+}
+
+function onPong(this: WebSocket): void {
+  transportOf(this).ponged()
+}
+
+function onClose(this: WebSocket, code: number): void {
+  transportOf(this).closed(code)
+}
+
+function onError(this: WebSocket, err: Error): void {
+  transportOf(this).failed(err)
 }
 
 function toBytes(data: RawData): Uint8Array {

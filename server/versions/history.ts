@@ -260,7 +260,7 @@ function authorsOf(room: Room, origin: unknown): string[] {
   if ('editedBy' in origin) return [String((origin as EditOrigin).editedBy)].filter(Boolean)
   if (!('awarenessIds' in origin)) return []
   const names: string[] = []
-  for (const id of (origin as { awarenessIds: Set<number> }).awarenessIds) {
+  for (const id of (origin as { awarenessIds: Set<number> | null }).awarenessIds ?? []) {
     const name = (room.awareness.getStates().get(id) as { user?: { name?: unknown } } | undefined)?.user?.name
     if (typeof name === 'string' && name.trim()) names.push(name.trim().slice(0, MAX_LABEL_LENGTH))
   }
