@@ -18,7 +18,6 @@ import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Fanout } from '../relay/fanout.js'
 import type { DocStore } from '../store/store.js'
-import { corkForThisTick } from '../transport/cork.js'
 import { RoomLink, type Channel } from './link.js'
 import { decodeRelayMessage, encodeRelayMessage, type RelayMessage } from './wire.js'
 
@@ -119,13 +118,7 @@ export class RedisFanout extends EventEmitter implements Fanout, Channel {
   publish(name: string, message: RelayMessage): void {
     // While disconnected this fails at once; the RESYNC sent on reconnect
     // makes the others read what they missed from the store.
-    if (this.pub.status !== 'ready') return
-    // The updates one group commit settles are published in the same tick:
-    // one write to Redis for all of them (and one wake-up of Redis and of
-    // each other relay), flushed at the end of the tick, so none waits.
-    // ioredis' auto-pipelining would wait for setImmediate instead.
-    corkForThisTick(this.pub.stream)
-    this.pub.publish(DOC_PREFIX + name, Buffer.from(encodeRelayMessage(message))).catch(() => undefined)
+    if (this.pub.status === 'ready') this.pub.publish(DOC_PREFIX + name, Buffer.from(encodeRelayMessage(message))).catch(() => undefined)
   }
 
   async close(): Promise<void> {

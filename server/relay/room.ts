@@ -95,12 +95,6 @@ export class Room {
   private owedStepOne: Set<Peer> | null = null
   /** Settles once every update applied so far is committed. */
   private committed: Promise<void> = Promise.resolve()
-  /**
-   * Settles once the last compaction is written. Kept apart from `committed`:
-   * a store may write compactions beside its commits (PostgreSQL does), and
-   * saving or relaying an update must not wait for one.
-   */
-  private compacted: Promise<void> = Promise.resolve()
   private logRows: number
   private logBytes: number
   private failed = false
@@ -268,9 +262,9 @@ export class Room {
     }
   }
 
-  /** Resolves once every update applied so far is committed (or failed), and the last compaction written. */
+  /** Resolves once every update applied so far is committed (or failed). */
   settled(): Promise<void> {
-    return Promise.all([this.committed.catch(() => undefined), this.compacted]).then(() => undefined)
+    return this.committed.catch(() => undefined)
   }
 
   /**
@@ -428,7 +422,7 @@ export class Room {
     this.logBytes = state.byteLength
     const compacted = this.store.compact(this.name, state)
     // Part of what settled() waits for, so shutdown and unloading never cut a compaction short.
-    this.compacted = compacted.catch(() => undefined)
+    this.committed = compacted
     compacted.then(
       () => this.options.log.debug({ doc: this.name, bytes: state.byteLength }, 'compacted'),
       (err: Error) => this.fail(err),

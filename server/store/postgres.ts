@@ -13,10 +13,6 @@
  * compaction does: a relay's in-memory state may lack rows another relay just
  * wrote, so compaction merges the rows it replaces into the state, deletes
  * exactly those rows, and holds a per-document advisory lock while doing it.
- * Compactions have a queue of their own (one at a time, each on its own
- * connection), so appends never wait behind one: a compaction reads and
- * rewrites a document's whole log (tens of milliseconds), and in the group
- * commit queue every relay's next commits stalled behind it.
  *
  * When PostgreSQL is unreachable a batch is retried, in order, until it
  * returns: the appends stay pending, so the relay neither relays nor
@@ -196,10 +192,6 @@ export class PostgresStore implements DocStore {
   private readonly maxRetryDelayMs: number
   /** This store's key in doc_deltas. */
   private readonly writer = randomUUID()
-  /** Settles when the last operation queued for a group commit has settled. */
-  private lastQueued: Promise<void> = Promise.resolve()
-  /** The compaction queue: settles when the last compaction queued has (never rejects). */
-  private compactions: Promise<void> = Promise.resolve()
 
   private constructor(private readonly options: PostgresStoreOptions) {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 1000
@@ -278,17 +270,8 @@ export class PostgresStore implements DocStore {
     return this.enqueue({ kind: 'append', name, data: update })
   }
 
-  /**
-   * Queued after every append queued so far (so the compacted row holds
-   * nothing that is not committed already), but appends queued later do not
-   * wait for it.
-   */
   compact(name: string, state: Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('store is closed'))
-    const appended = this.lastQueued.catch(() => undefined)
-    const done = this.compactions.then(() => appended).then(() => this.compactWithRetry(name, state))
-    this.compactions = done.catch(() => undefined)
-    return done
+    return this.enqueue({ kind: 'compact', name, data: state })
   }
 
   setTitle(name: string, title: string): Promise<void> {
@@ -332,9 +315,7 @@ export class PostgresStore implements DocStore {
       // previous batch is still being committed.
       setImmediate(() => void this.flushNext())
     }
-    const settled = this.pending.add(op)
-    this.lastQueued = settled
-    return settled
+    return this.pending.add(op)
   }
 
   /** Starts writing the pending batch unless one is in flight (it chains on). */
@@ -348,45 +329,52 @@ export class PostgresStore implements DocStore {
     if (this.pending) await this.flushNext()
   }
 
-  /** Resolves once nothing is pending or in flight, compactions included. */
+  /** Resolves once nothing is pending or in flight. */
   private async drain(): Promise<void> {
     while (this.flushing || this.pending) {
       if (this.flushing) await this.flushing
       else await this.flushNext()
     }
-    await this.compactions
   }
 
+  /**
+   * Commits a batch in steps: its appends and titles, then each compaction
+   * in a transaction of its own that takes the document's advisory lock
+   * before it touches a row. In one transaction with the appends, a
+   * compaction held this relay's doc_deltas row while it waited for the lock,
+   * and another relay's compaction, holding the lock, waited for that row: a
+   * deadlock PostgreSQL breaks by aborting one (the relay then drops the
+   * document). Compactions stay in the commit queue: run beside the appends,
+   * they competed with them for the machine and the cross-relay tail grew
+   * (bench/README.md, scenario 7).
+   */
   private async writeWithRetry(batch: Batch): Promise<void> {
-    try {
-      await this.retryWhileUnreachable(async () => {
-        const appends = onlyAppends(batch.ops)
-        if (appends) await this.pool.query(APPEND_SQL, appendParams(appends, Date.now(), this.writer))
-        else await this.transaction((client) => this.write(client, batch.ops))
-      })
-      batch.committed()
-    } catch (err) {
-      batch.failed(err as Error)
+    const writes = batch.ops.filter((o) => o.kind !== 'compact')
+    const steps: Array<() => Promise<unknown>> = []
+    if (writes.length > 0) {
+      const appends = onlyAppends(writes)
+      steps.push(appends ? () => this.pool.query(APPEND_SQL, appendParams(appends, Date.now(), this.writer)) : () => this.transaction((client) => this.write(client, writes)))
     }
-  }
-
-  private compactWithRetry(name: string, state: Uint8Array): Promise<void> {
-    return this.retryWhileUnreachable(() => this.transaction((client) => this.compactLocked(client, name, state, Date.now())))
-  }
-
-  /** Runs `write` until it succeeds, retrying while PostgreSQL is unreachable (and the store open). */
-  private async retryWhileUnreachable(write: () => Promise<void>): Promise<void> {
+    for (const op of batch.ops) {
+      if (op.kind === 'compact') steps.push(() => this.transaction((client) => this.compactLocked(client, op.name, op.data, Date.now())))
+    }
     let delay = 50
+    let done = 0
     for (let attempt = 1; ; attempt++) {
       try {
-        await write()
+        // A retry resumes at the step that failed.
+        for (; done < steps.length; done++) await steps[done]!()
+        batch.committed()
         if (attempt > 1) this.options.log.info({ attempt }, 'PostgreSQL is back; pending updates committed')
         return
       } catch (err) {
-        if (!isUnreachable(err) || this.closed) throw err
+        if (!isUnreachable(err) || this.closed) {
+          batch.failed(err as Error)
+          return
+        }
         // Retrying may write a batch twice if the first COMMIT landed but its
         // answer was lost. That is harmless: applying a Yjs update again
-        // changes nothing (and a compaction deletes only the rows it read).
+        // changes nothing.
         if (attempt === 1) this.options.log.error({ err: (err as Error).message }, 'PostgreSQL unreachable; holding updates until it returns')
         await new Promise((resolve) => setTimeout(resolve, delay))
         delay = Math.min(delay * 2, this.maxRetryDelayMs)
@@ -411,7 +399,7 @@ export class PostgresStore implements DocStore {
     }
   }
 
-  /** Writes a batch: each run of appends in one INSERT, each title on its own (compactions have their own queue). */
+  /** Writes appends and titles: each run of appends in one INSERT, each title on its own. */
   private async write(client: pg.PoolClient, ops: StoreOp[]): Promise<void> {
     const now = Date.now()
     for (let i = 0; i < ops.length; ) {
@@ -425,7 +413,7 @@ export class PostgresStore implements DocStore {
         i++
         continue
       }
-      if (op.kind === 'compact') throw new Error('compactions are not group-committed')
+      if (op.kind === 'compact') throw new Error('compactions are committed on their own (writeWithRetry)')
       let j = i
       while (j < ops.length && ops[j]!.kind === 'append') j++
       const run = ops.slice(i, j) as AppendOp[]

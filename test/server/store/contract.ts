@@ -22,8 +22,8 @@ export function storeContract(label: string, open: (key: string) => Promise<DocS
     await Promise.all([compacted, later])
     const rows = await store.load('doc')
     // The five rows are gone. The later append is a row of its own, or part
-    // of the compacted row when the store wrote the compaction beside the
-    // append and read it (PostgreSQL: compactions have their own queue).
+    // of the compacted row when the store committed the append first and the
+    // compaction read it (PostgreSQL commits compactions on their own).
     assert.ok(rows.length === 1 || rows.length === 2, `${rows.length} rows`)
     const loaded = new Y.Doc()
     for (const row of rows) Y.applyUpdate(loaded, row)

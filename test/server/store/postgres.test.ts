@@ -184,34 +184,6 @@ test("a relay loading a document folds earlier relays' size rows, and the listed
   await Promise.all([next.close(), other.close()])
 })
 
-// Without the separate queue the append waits for the compaction, which waits
-// for the lock this test releases only after the append: the timeout fails it.
-test('an append queued while a compaction is being written commits without waiting for it', { timeout: 20_000 }, async () => {
-  // A compaction reads and rewrites the whole log; appends that queued
-  // behind it in the group commit stalled every relay's next commits
-  // (benchmark scenario 7).
-  const store = await open('compact-aside')
-  const { doc, text, updates } = recordingDoc()
-  text.insert(0, 'a')
-  await store.append('doc', updates[0]!)
-  // Another relay holds the document's compaction lock, so this compaction waits.
-  const holder = new pg.Client({ connectionString: await database('compact-aside') })
-  await holder.connect()
-  await holder.query('BEGIN')
-  await holder.query("SELECT pg_advisory_xact_lock(hashtextextended('tandem:doc:' || $1, 0))", ['doc'])
-  let compacted = false
-  const compaction = store.compact('doc', Y.encodeStateAsUpdate(doc)).then(() => (compacted = true))
-  text.insert(1, 'b')
-  await store.append('doc', updates[1]!)
-  assert.equal(compacted, false, 'the compaction did not wait for the lock')
-  await holder.query('COMMIT')
-  await compaction
-  assert.equal(textOf(await store.load('doc')), 'ab')
-  const stored = (await store.load('doc')).reduce((sum, row) => sum + row.byteLength, 0)
-  assert.equal((await store.list()).find((d) => d.name === 'doc')?.size, stored)
-  await Promise.all([holder.end(), store.close()])
-})
-
 test("a relay's appends and compaction never deadlock with another relay's compaction", async () => {
   // When a compaction shared its transaction with the appends queued beside
   // it, that transaction held this relay's doc_deltas row while it waited
