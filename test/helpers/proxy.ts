@@ -146,17 +146,7 @@ async function startNodeProxy(targetPort: number, options: ProxyOptions): Promis
     upstream.on('error', () => socket.destroy())
     socket.on('error', () => upstream.destroy())
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  return {
-    url: `http://127.0.0.1:${port}`,
-    kind: 'node',
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return listening(server, 'http', () => server.closeAllConnections())
 }
 
 /** The HTTP/2-only HTTPS server of `startNodeProxy`. */
@@ -169,14 +159,19 @@ async function startHttp2Proxy(forward: (req: http2.Http2ServerRequest, res: htt
     sessions.add(session)
     session.once('close', () => sessions.delete(session))
   })
+  return listening(server, 'https', () => sessions.forEach((session) => session.destroy()))
+}
+
+/** Starts the Node proxy `server` on a free loopback port; `dropConnections` ends the open ones when it closes. */
+async function listening(server: net.Server, scheme: 'http' | 'https', dropConnections: () => void): Promise<Proxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port
   return {
-    url: `https://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     kind: 'node',
     close: () =>
       new Promise<void>((resolve) => {
-        for (const session of sessions) session.destroy()
+        dropConnections()
         server.close(() => resolve())
       }),
   }

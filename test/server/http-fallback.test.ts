@@ -402,37 +402,28 @@ for (const transport of ['streaming', 'polling'] as const) {
   })
 }
 
-test('a relay that stops answering (SIGSTOP) under a long-polling client: the late poll counts as lost and the socket closes', async () => {
-  const pollTimeoutMs = 1000
-  await withChildRelay(['--http-poll-timeout-ms', String(pollTimeoutMs)], async (relay) => {
-    const c = await connectStockClient(relay.port, 'silent', new Y.Doc(), {}, fallback({ force: 'polling' }))
-    const socket = c.provider.ws!
-    relay.process.kill('SIGSTOP')
-    // A poll is late after its timeout plus a 5 s margin; the retry asks for an answer at once and is late after 5 s.
-    const closed = await closesWithin(socket, pollTimeoutMs + 5000 + 5000 + 3000)
-    assert.equal(closed.code, 1006)
-    assert.equal(c.provider.wsconnected, false)
-    c.provider.shouldConnect = false
-    c.destroy()
+// A relay that hangs (SIGSTOP) answers nothing and refuses nothing: only the client's watchdogs
+// notice. The relay announces its poll timeout and keep-alive; short ones keep these tests short.
+const hangingRelayCases = [
+  { transport: 'polling', label: 'long-polling', flag: '--http-poll-timeout-ms', dueMs: 1000, lost: 'the late poll counts as lost' },
+  { transport: 'streaming', label: 'streaming', flag: '--http-keepalive-ms', dueMs: 500, lost: 'the silent stream counts as lost' },
+] as const
+for (const { transport, label, flag, dueMs, lost } of hangingRelayCases) {
+  test(`a relay that stops answering (SIGSTOP) under a ${label} client: ${lost} and the socket closes`, async () => {
+    await withChildRelay([flag, String(dueMs)], async (relay) => {
+      const c = await connectStockClient(relay.port, `silent-${transport}`, new Y.Doc(), {}, fallback({ force: transport }))
+      const socket = c.provider.ws!
+      assert.equal((socket as unknown as { transport: string }).transport, transport)
+      relay.process.kill('SIGSTOP')
+      // A poll or stream is late 5 s after it was due; the retry is late after 5 s more.
+      const closed = await closesWithin(socket, dueMs + 5000 + 5000 + 3000)
+      assert.equal(closed.code, 1006)
+      assert.equal(c.provider.wsconnected, false)
+      c.provider.shouldConnect = false
+      c.destroy()
+    })
   })
-})
-
-test('a relay that stops answering (SIGSTOP) under a streaming client: the silent stream counts as lost and the socket closes', async () => {
-  // The relay announces its keep-alive interval; a short one keeps this test short (15 s by default).
-  const keepAliveMs = 500
-  await withChildRelay(['--http-keepalive-ms', String(keepAliveMs)], async (relay) => {
-    const c = await connectStockClient(relay.port, 'silent-stream', new Y.Doc(), {}, fallback({ force: 'streaming' }))
-    const socket = c.provider.ws!
-    assert.equal((socket as unknown as { transport: string }).transport, 'streaming')
-    relay.process.kill('SIGSTOP')
-    // The stream is late after the keep-alive plus a 5 s margin; the retried stream's headers are late after 5 s.
-    const closed = await closesWithin(socket, keepAliveMs + 5000 + 5000 + 3000)
-    assert.equal(closed.code, 1006)
-    assert.equal(c.provider.wsconnected, false)
-    c.provider.shouldConnect = false
-    c.destroy()
-  })
-})
+}
 
 test('the relay announces its stream keep-alive interval at session creation and keeps to it on an idle stream', async () => {
   await withChildRelay(['--http-keepalive-ms', '300'], async (relay) => {
