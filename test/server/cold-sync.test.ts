@@ -11,6 +11,7 @@ import WebSocket from 'ws'
 import { connectStockClient, until } from '../helpers/clients.js'
 import { decodeMessage, encodeSyncStep1, encodeSyncUpdate, type Message } from '../../shared/protocol.js'
 import { removeDir, startTestRelay, tempDir } from '../helpers/relay.js'
+import type { Relay } from '../../server/relay.js'
 
 test('a cold document answered from its stored bytes takes edits and keeps them', async () => {
   const dir = tempDir()
@@ -96,6 +97,26 @@ async function storeColdDocument(dir: string, name: string, text: string): Promi
   return state
 }
 
+/**
+ * Runs `body` against a fresh relay whose document `name` holds `text` on
+ * disk only (cold), with that document's Yjs state; then closes the relay
+ * and removes its folder, also when `body` fails.
+ */
+async function withColdDocument(name: string, text: string, body: (relay: Relay, state: Uint8Array) => Promise<void>): Promise<void> {
+  const dir = tempDir()
+  try {
+    const state = await storeColdDocument(dir, name, text)
+    const relay = await startTestRelay(dir)
+    try {
+      await body(relay, state)
+    } finally {
+      await relay.close()
+    }
+  } finally {
+    removeDir(dir)
+  }
+}
+
 /** A raw socket to `name` that records every message from the first one on. */
 async function recordingPeer(port: number, name: string): Promise<{ ws: WebSocket; messages: Message[]; received: EventEmitter }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/${name}`)
@@ -113,57 +134,48 @@ async function recordingPeer(port: number, name: string): Promise<{ ws: WebSocke
 }
 
 test('a client syncing a cold document from nothing gets it whole, with no STEP1 of ours to answer first', async () => {
-  const dir = tempDir()
-  await storeColdDocument(dir, 'fresh', 'stored text')
-  const relay = await startTestRelay(dir)
-  const peer = await recordingPeer(relay.port, 'fresh')
-  peer.ws.send(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())))
-  await until(peer.received, 'message', () => peer.messages.some((m) => m.kind === 'sync-step2'))
-  // The relay speaks first (an empty awareness frame: clients take silence for a blocked socket),
-  // but no STEP1: our state vector was not read from the stored bytes.
-  assert.deepEqual(peer.messages.map((m) => m.kind), ['awareness', 'sync-step2'])
-  const doc = new Y.Doc()
-  Y.applyUpdate(doc, (peer.messages[1] as { update: Uint8Array }).update)
-  assert.equal(doc.getText('t').toString(), 'stored text')
-  assert.equal(relay.rooms.loaded('fresh')!.applied, false)
-  peer.ws.close()
-  await relay.close()
-  removeDir(dir)
+  await withColdDocument('fresh', 'stored text', async (relay) => {
+    const peer = await recordingPeer(relay.port, 'fresh')
+    peer.ws.send(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())))
+    await until(peer.received, 'message', () => peer.messages.some((m) => m.kind === 'sync-step2'))
+    // The relay speaks first (an empty awareness frame: clients take silence for a blocked socket),
+    // but no STEP1: our state vector was not read from the stored bytes.
+    assert.deepEqual(peer.messages.map((m) => m.kind), ['awareness', 'sync-step2'])
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, (peer.messages[1] as { update: Uint8Array }).update)
+    assert.equal(doc.getText('t').toString(), 'stored text')
+    assert.equal(relay.rooms.loaded('fresh')!.applied, false)
+    peer.ws.close()
+  })
 })
 
 test('a client holding offline edits gets our STEP1 from a cold document and its edits are kept', async () => {
-  const dir = tempDir()
-  const state = await storeColdDocument(dir, 'offline', 'stored')
-  const relay = await startTestRelay(dir)
-  // A returning client: it has the stored text and typed more while the relay was down.
-  const held = new Y.Doc()
-  Y.applyUpdate(held, state)
-  held.getText('t').insert(6, ' and typed offline')
-  const returning = await connectStockClient(relay.port, 'offline', held)
-  const other = await connectStockClient(relay.port, 'offline')
-  await until(other.doc, 'update', () => other.text.toString() === 'stored and typed offline')
-  returning.destroy()
-  other.destroy()
-  await relay.close()
-  removeDir(dir)
+  await withColdDocument('offline', 'stored', async (relay, state) => {
+    // A returning client: it has the stored text and typed more while the relay was down.
+    const held = new Y.Doc()
+    Y.applyUpdate(held, state)
+    held.getText('t').insert(6, ' and typed offline')
+    const returning = await connectStockClient(relay.port, 'offline', held)
+    const other = await connectStockClient(relay.port, 'offline')
+    await until(other.doc, 'update', () => other.text.toString() === 'stored and typed offline')
+    returning.destroy()
+    other.destroy()
+  })
 })
 
 test('a peer whose first sync frame is an update to a cold document gets our STEP1 before anything else', async () => {
-  const dir = tempDir()
-  const state = await storeColdDocument(dir, 'writer', 'stored')
-  const relay = await startTestRelay(dir)
-  const peer = await recordingPeer(relay.port, 'writer')
-  const edit = new Y.Doc()
-  Y.applyUpdate(edit, state)
-  const before = Y.encodeStateVector(edit)
-  edit.getText('t').insert(0, '> ')
-  peer.ws.send(encodeSyncUpdate(Y.encodeStateAsUpdate(edit, before)))
-  await until(peer.received, 'message', () => peer.messages.length > 1)
-  assert.deepEqual(peer.messages.slice(0, 2).map((m) => m.kind), ['awareness', 'sync-step1'])
-  const reader = await connectStockClient(relay.port, 'writer')
-  await until(reader.doc, 'update', () => reader.text.toString() === '> stored')
-  peer.ws.close()
-  reader.destroy()
-  await relay.close()
-  removeDir(dir)
+  await withColdDocument('writer', 'stored', async (relay, state) => {
+    const peer = await recordingPeer(relay.port, 'writer')
+    const edit = new Y.Doc()
+    Y.applyUpdate(edit, state)
+    const before = Y.encodeStateVector(edit)
+    edit.getText('t').insert(0, '> ')
+    peer.ws.send(encodeSyncUpdate(Y.encodeStateAsUpdate(edit, before)))
+    await until(peer.received, 'message', () => peer.messages.length > 1)
+    assert.deepEqual(peer.messages.slice(0, 2).map((m) => m.kind), ['awareness', 'sync-step1'])
+    const reader = await connectStockClient(relay.port, 'writer')
+    await until(reader.doc, 'update', () => reader.text.toString() === '> stored')
+    peer.ws.close()
+    reader.destroy()
+  })
 })
