@@ -44,17 +44,18 @@ const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const db = new Database(workerData.file, { fileMustExist: true })
 db.pragma('busy_timeout = 1000')
+let reported = ''
 const checkpoint = () => {
-  let moved = 0
   let result
-  // Again while commits landed meanwhile: only a log copied to its end is
-  // started over by the next commit, otherwise the file keeps growing.
+  // Again while commits landed meanwhile: only a log copied to its end can be started over.
   for (let round = 0; round < workerData.rounds; round++) {
     ;[result] = db.pragma('wal_checkpoint(PASSIVE)')
-    moved += result.checkpointed
     if (result.busy || result.checkpointed === result.log) break
   }
-  if (moved > 0) parentPort.postMessage({ ...result, moved })
+  const state = result.log + '/' + result.checkpointed
+  if (result.log <= 0 || state === reported) return
+  reported = state
+  parentPort.postMessage({ ...result, at: process.hrtime.bigint() })
 }
 const timer = setInterval(checkpoint, workerData.everyMs)
 parentPort.on('message', (message) => {
@@ -66,12 +67,19 @@ parentPort.on('message', (message) => {
 })
 `
 
-/**
- * Emits 'checkpoint' after each checkpoint that moved pages: `moved` pages in
- * all, and the last round's { busy, log, checkpointed } as SQLite reports them.
- */
+/** What the worker reports: SQLite's pages in the log and copied from it, and when (process.hrtime). */
+export interface CheckpointResult {
+  busy: number
+  log: number
+  checkpointed: number
+  at: bigint
+}
+
+/** Emits 'checkpoint' (CheckpointResult) after each checkpoint that found a log changed since the last. */
 export class Checkpointer extends EventEmitter {
   private readonly worker: Worker
+  /** process.hrtime of the relay's last commit (the same clock in every thread). */
+  private lastCommit = 0n
   private readonly done: Promise<void>
   private closing = false
 
@@ -86,8 +94,8 @@ export class Checkpointer extends EventEmitter {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, everyMs, rounds: CATCH_UP_ROUNDS } })
     // Never keeps the process alive by itself; close() ends it.
     this.worker.unref()
-    this.worker.on('message', (result) => {
-      this.restartLog()
+    this.worker.on('message', (result: CheckpointResult) => {
+      if (result.checkpointed === result.log && this.lastCommit < result.at) this.restartLog()
       this.emit('checkpoint', result)
     })
     this.worker.on('error', (err) => this.emit('failed', err))
@@ -97,6 +105,11 @@ export class Checkpointer extends EventEmitter {
         resolve()
       })
     })
+  }
+
+  /** The store committed a transaction (see restartLog). */
+  committed(): void {
+    this.lastCommit = process.hrtime.bigint()
   }
 
   /** Checkpoints once more, then stops the worker and closes its connection. */
@@ -112,9 +125,10 @@ export class Checkpointer extends EventEmitter {
    * Measured: with only the worker checkpointing, the relay's commits kept
    * appending to the log (it grew past 50 MB in a test) instead of starting it
    * over, although every page was copied. A PASSIVE checkpoint on the relay's
-   * own connection right after the worker's lets the next commit start the
-   * log over; it copies only what was committed since the worker's last
-   * round (usually nothing: ~0.1 ms; a commit or two: ~1 ms with its fsync).
+   * own connection after the worker's lets the next commit start the log
+   * over. It is run only when nothing was committed since the worker's last
+   * round, so it has nothing to copy and no fsync to make (~0.1 ms); after a
+   * commit it waits for the next round.
    */
   private restartLog(): void {
     if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)')

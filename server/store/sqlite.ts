@@ -178,6 +178,7 @@ export class SqliteStore implements DocStore {
       batch.failed(err as Error)
       return
     }
+    this.checkpoints.committed()
     batch.committed()
   }
 
