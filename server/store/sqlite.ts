@@ -178,7 +178,6 @@ export class SqliteStore implements DocStore {
       batch.failed(err as Error)
       return
     }
-    this.checkpoints.committed()
     batch.committed()
   }
 
