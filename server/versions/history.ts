@@ -12,9 +12,9 @@
  * A version of an open document is stored as a delta on the previous one this
  * relay stored of it (server/store/versions.ts): encoding and writing only
  * what changed keeps the relay's thread free for relaying edits. A full state
- * is written at least every MAX_DELTAS versions, and sooner once the deltas
- * since the last one add up to its size, so reading a version applies a
- * bounded chain.
+ * follows at most MAX_DELTAS deltas, and comes sooner once the deltas since
+ * the last one add up to its size, so reading a version applies a bounded
+ * chain (bench/README.md, fifth round).
  */
 import { EventEmitter } from 'node:events'
 import * as Y from 'yjs'
