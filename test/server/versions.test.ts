@@ -12,7 +12,7 @@ import { decodeMessage, encodeQueryAwareness, encodeSaveAckRequest, MessageType,
 import pino from 'pino'
 import { openTestStore, removeDir, startTestRelay, tempDir, testConfig } from '../helpers/relay.js'
 import { startRelay, versionsBeside, type Relay } from '../../server/relay.js'
-import type { NewVersion, VersionInfo, VersionStore } from '../../server/store/versions.js'
+import { MissingBase, type NewVersion, type VersionInfo, type VersionStore } from '../../server/store/versions.js'
 import { MAX_DELTAS } from '../../server/versions/history.js'
 import { retention } from '../../server/versions/retention.js'
 import { schema } from '../../shared/schema.js'
@@ -399,6 +399,57 @@ test('versions of an open document are small deltas on the one before, a full st
       const res = await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/export?format=txt&version=${ids[n]}`)
       assert.equal(await res.text(), `${texts.slice(1, n + 1).reverse().join('')}${texts[0]}\n`, `version ${n}`)
     }
+  } finally {
+    client.destroy()
+    await other.close()
+    removeDir(own)
+  }
+})
+
+test('when the version a delta would build on is gone (another relay thinned it), the full state is stored instead', async () => {
+  const own = tempDir()
+  const config = testConfig(own)
+  const store = await openTestStore(own)
+  const real = (await versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays)))!
+  const stored: NewVersion[] = []
+  let refused = 0
+  // The real store, except that the first delta finds its base gone.
+  const thinnedElsewhere: VersionStore = {
+    add: async (doc, version) => {
+      if (version.base !== undefined && refused === 0) {
+        refused++
+        throw new MissingBase(doc, version.base)
+      }
+      stored.push(version)
+      return real.add(doc, version)
+    },
+    list: (doc, options) => real.list(doc, options),
+    get: (doc, id) => real.get(doc, id),
+    prune: (doc, now) => real.prune(doc, now),
+  }
+  const other = await startRelay(config, pino({ level: 'silent' }), store, thinnedElsewhere)
+  const name = freshDoc()
+  const client = await connectStockClient(other.port, name)
+  const nameVersion = async (label: string) => {
+    const res = await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/versions`, { method: 'POST', body: JSON.stringify({ label }) })
+    assert.equal(res.status, 201)
+    return ((await res.json()) as { version: VersionInfo }).version
+  }
+  try {
+    write(client, ['first'])
+    const room = () => other.rooms.loaded(name)!
+    await until(room().doc, 'update', () => paragraphs(room().doc)[0] === 'first')
+    await nameVersion('one')
+    paragraphText(client, 0).insert(5, ' second')
+    await until(room().doc, 'update', () => paragraphs(room().doc)[0] === 'first second')
+    const two = await nameVersion('two')
+    paragraphText(client, 0).insert(12, ' third')
+    await until(room().doc, 'update', () => paragraphs(room().doc)[0] === 'first second third')
+    await nameVersion('three')
+    assert.equal(refused, 1)
+    assert.deepEqual(stored.map((v) => v.base === undefined), [true, true, false], 'the refused delta was stored as a full state; the next builds on it')
+    const res = await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/export?format=txt&version=${two.id}`)
+    assert.equal(await res.text(), 'first second\n')
   } finally {
     client.destroy()
     await other.close()
