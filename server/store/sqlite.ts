@@ -30,9 +30,10 @@ export interface SqliteStoreOptions {
  * The log: each document's rows in one range of the table's key (doc, seq).
  * WITHOUT ROWID keeps a row in the key's b-tree itself, so an append writes
  * one page of the table, not a row page plus an index page, and there is no
- * AUTOINCREMENT counter (a third page, sqlite_sequence) to bump: under many
- * documents with one update each per group commit, the relay's SQLite time
- * per commit fell by a fifth to a third (bench/README.md, fifth round).
+ * AUTOINCREMENT counter (a third page, sqlite_sequence) to bump. In the
+ * many-rooms benchmark (mostly one update per group commit) that cut the
+ * WAL writes per commit from ~9 to ~5.5 and SQLite's CPU per update by a
+ * sixth (bench/README.md, fifth round).
  */
 const UPDATES_TABLE = `
   CREATE TABLE IF NOT EXISTS updates (
