@@ -25,8 +25,8 @@ import type { Settings } from '../settings.js'
 
 /** The cross-relay p99 may exceed the single-relay p99 by this much (issue #8). */
 const P99_ALLOWANCE_MS = 2
-/** Measured rounds per setup, alternating between them. */
-const ROUNDS = 4
+/** A round lasts this share of the live duration (BENCH_DURATION_S); settings.scaleOutRounds says how many. */
+const ROUND_SHARE = 1 / 4
 
 type Postgres = Awaited<ReturnType<typeof startPostgres>>
 
@@ -65,28 +65,41 @@ function freshDatabase(postgres: Postgres): Promise<string> {
  * other work puts on this shared machine changes by the minute, and
  * alternating short rounds spreads it over both setups alike.
  */
-async function busyRoomOneVsTwo(postgres: Postgres, redisUrl: string, spec: LiveSpec, settings: Settings): Promise<{ single: LiveRow; split: LiveRow }> {
+async function busyRoomOneVsTwo(postgres: Postgres, redisUrl: string, spec: LiveSpec, settings: Settings): Promise<{ single: LiveRow; split: LiveRow; roundGaps: number[] }> {
   const one = await startRelays(1, { DATABASE_URL: await freshDatabase(postgres), REDIS_URL: redisUrl }, settings)
   try {
     const two = await startRelays(2, { DATABASE_URL: await freshDatabase(postgres), REDIS_URL: redisUrl }, settings)
     try {
       const runs = { single: [] as Array<Awaited<ReturnType<typeof measureLive>>>, split: [] as Array<Awaited<ReturnType<typeof measureLive>>> }
       const setups = { single: one.relays, split: two.relays }
-      for (let round = 0; round < ROUNDS; round++) {
+      const rounds = settings.scaleOutRounds
+      for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? (['single', 'split'] as const) : (['split', 'single'] as const)
         for (const key of order) {
-          process.stderr.write(`scenario 7: round ${round + 1}/${ROUNDS}, ${key === 'single' ? 'all clients on one relay' : 'clients split over two relays'}\n`)
-          const roundSpec = { ...spec, durationMs: spec.durationMs / ROUNDS, warmupMs: round === 0 ? spec.warmupMs : 0 }
+          process.stderr.write(`scenario 7: round ${round + 1}/${rounds}, ${key === 'single' ? 'all clients on one relay' : 'clients split over two relays'}\n`)
+          const roundSpec = { ...spec, durationMs: spec.durationMs * ROUND_SHARE, warmupMs: round === 0 ? spec.warmupMs : 0 }
           runs[key].push(await measureLive('tandem', setups[key].map((r) => r.port), setups[key].map((r) => r.pid), roundSpec))
         }
       }
-      return { single: mergeLiveRows(runs.single), split: mergeLiveRows(runs.split) }
+      // Each round's cross-relay p99 against the one-relay p99 of the same round pair: how much the gap moves from round to round.
+      const roundGaps = runs.split.map((split, i) => split.crossServer.p99 - runs.single[i]!.p99)
+      return { single: mergeLiveRows(runs.single), split: mergeLiveRows(runs.split), roundGaps }
     } finally {
       await two.stop()
     }
   } finally {
     await one.stop()
   }
+}
+
+/** "median M (from A to B)" of round-by-round figures, in ms with a sign. */
+function describeSpread(values: number[]): string {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
+  if (sorted.length === 0) return 'n/a'
+  const signed = (v: number) => `${v >= 0 ? '+' : ''}${fixed(v)}`
+  const mid = sorted.length / 2
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return `median ${signed(median)} (from ${signed(sorted[0]!)} to ${signed(sorted[sorted.length - 1]!)}, ${sorted.length} rounds)`
 }
 
 async function floodOn(env: Record<string, string>, settings: Settings): Promise<Omit<FloodRow, 'target'>> {
@@ -105,7 +118,7 @@ export async function scaleOut(settings: Settings): Promise<Section> {
       docs: 1, clientsPerDoc: 50, writersPerDoc: 10, rate: 20,
       durationMs: settings.durationSeconds * 1000, warmupMs: settings.warmupSeconds * 1000, workers: settings.workers,
     }
-    const { single, split } = await busyRoomOneVsTwo(postgres, redis.url, spec, settings)
+    const { single, split, roundGaps } = await busyRoomOneVsTwo(postgres, redis.url, spec, settings)
 
     process.stderr.write('scenario 7: durable throughput on SQLite\n')
     const onSqlite = await floodOn({}, settings)
@@ -138,7 +151,7 @@ export async function scaleOut(settings: Settings): Promise<Section> {
         `PostgreSQL (Debian, fsync on) and Redis (no persistence) on loopback, fresh database per run; Tandem relays as child processes with \`DATABASE_URL\` and \`REDIS_URL\`.\n\n` +
         `**a. Cross-relay latency.** Scenario 1's busy room (1 document, 50 clients, 10 writers × 20 updates/s, evenly phased) against one relay, then with client i on relay i mod 2 ` +
         `(5 writers and 20 readers on each), so about half the deliveries cross Redis. ` +
-        `Both setups run throughout and are measured in ${ROUNDS} alternating rounds (one, two, two, one, …) of ${fixed(settings.durationSeconds / ROUNDS)} s each, ` +
+        `Both setups run throughout and are measured in ${settings.scaleOutRounds} alternating rounds (one, two, two, one, …) of ${fixed(settings.durationSeconds * ROUND_SHARE)} s each, ` +
         `a fresh document per round, after ${settings.warmupSeconds} s of unmeasured warm-up per setup; percentiles are over all rounds' deliveries. ` +
         `CPU and peak RSS are summed over the relays (PostgreSQL's and Redis' own CPU is not included).\n\n` +
         table(
@@ -151,7 +164,8 @@ export async function scaleOut(settings: Settings): Promise<Section> {
           ]),
         ) +
         `\n\nSame-relay and cross-relay split the deliveries of the same run by whether the reader was on the writer's relay; ` +
-        `the goal compares the p99 of the deliveries that crossed relays with the one-relay run's p99.` +
+        `the goal compares the p99 of the deliveries that crossed relays with the one-relay run's p99. ` +
+        `Round by round (each round's cross-relay p99 minus the one-relay p99 of its pair), the gap was ${describeSpread(roundGaps)} ms.` +
         `\n\n**b. Durable write throughput**, scenario 4's flood against one relay: ${DOCS} documents × (1 writer + 1 reader), ${WINDOW} updates in flight per writer, ` +
         `an update counts once its reader has it (so once it was committed). ${WARMUP_MS / 1000} s warm-up, ${settings.throughputSeconds} s measured. ` +
         `SQLite at durability \`process\` survives a killed relay but not power loss; PostgreSQL as configured here flushes its WAL on every commit, so it survives both.\n\n` +

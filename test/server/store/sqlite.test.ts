@@ -38,6 +38,38 @@ test('a committed append is visible to another connection to the same file', asy
   removeDir(dir)
 })
 
+test('a database from before the keyed log keeps every row, in order, and takes appends after them', async () => {
+  const dir = tempDir()
+  // The schema of earlier releases: a rowid table numbered by AUTOINCREMENT, and an index.
+  const old = new Database(join(dir, 'tandem.db'))
+  old.exec(`
+    CREATE TABLE docs (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, size INTEGER NOT NULL DEFAULT 0, title TEXT NOT NULL DEFAULT '');
+    CREATE TABLE updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc TEXT NOT NULL, data BLOB NOT NULL);
+    CREATE INDEX updates_by_doc ON updates (doc, seq);
+    INSERT INTO docs (name, created_at, updated_at, size) VALUES ('a', 1, 1, 3), ('b', 1, 1, 2);
+  `)
+  const insert = old.prepare('INSERT INTO updates (doc, data) VALUES (?, ?)')
+  // Interleaved documents, with a gap where a row was deleted.
+  for (const [doc, byte] of [['a', 1], ['b', 10], ['a', 2], ['x', 0], ['b', 11], ['a', 3]] as const) insert.run(doc, Buffer.from([byte]))
+  old.exec("DELETE FROM updates WHERE doc = 'x'")
+  old.close()
+
+  const store = new SqliteStore({ dataDir: dir, durability: 'process' })
+  assert.deepEqual((await store.load('a')).map((r) => r[0]), [1, 2, 3])
+  assert.deepEqual((await store.load('b')).map((r) => r[0]), [10, 11])
+  await store.append('a', new Uint8Array([4]))
+  assert.deepEqual((await store.load('a')).map((r) => r[0]), [1, 2, 3, 4])
+  assert.equal((await store.list()).find((d) => d.name === 'a')!.size, 4)
+  await store.close()
+
+  const reader = new Database(join(dir, 'tandem.db'), { readonly: true })
+  const sql = reader.prepare("SELECT sql FROM sqlite_master WHERE name = 'updates'").pluck().get() as string
+  assert.match(sql, /WITHOUT ROWID/)
+  assert.equal(reader.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('updates_rowid', 'updates_by_doc')").pluck().get(), 0)
+  reader.close()
+  removeDir(dir)
+})
+
 const base = tempDir()
 after(() => removeDir(base))
 storeContract('SQLite', async (key) => new SqliteStore({ dataDir: join(base, key), durability: 'process' }))
