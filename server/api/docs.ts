@@ -74,7 +74,7 @@ export function createDocsApi(options: DocsApiOptions): DocsApi {
   const readVersion = async (name: string, id: number) => {
     const version = await options.versions?.get(name, id)
     if (!version) throw new HttpError(404, `document "${name}" has no version ${id}`)
-    const ydoc = docFromState(version.state)
+    const ydoc = docFromState(version.updates)
     try {
       return { version, read: logDropped(readDoc(ydoc), name) }
     } finally {
@@ -183,7 +183,7 @@ export function createDocsApi(options: DocsApiOptions): DocsApi {
     }
     if (req.method !== 'GET') throw new HttpError(405, 'use GET')
     const { version, read } = await readVersion(name, id)
-    const { state: _state, ...info } = version
+    const { updates: _updates, ...info } = version
     return sendJson(res, 200, { version: info, doc: read.doc.toJSON() })
   }
 

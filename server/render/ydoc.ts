@@ -31,10 +31,17 @@ export function readDoc(ydoc: Y.Doc): ReadDoc {
   return { title: ydoc.getText(TITLE_TEXT).toString().slice(0, MAX_TITLE_LENGTH), doc, dropped }
 }
 
-/** Builds a Y.Doc from a full state update (as versions store it). */
-export function docFromState(state: Uint8Array): Y.Doc {
+/**
+ * Builds a Y.Doc from a version's updates: a full state, then the deltas on
+ * it (server/store/versions.ts), applied in order in one transaction. Applied
+ * rather than merged first: Y.mergeUpdates of a large state costs about as
+ * much as applying it.
+ */
+export function docFromState(updates: Uint8Array | Uint8Array[]): Y.Doc {
   const ydoc = new Y.Doc({ gc: false })
-  Y.applyUpdate(ydoc, state)
+  ydoc.transact(() => {
+    for (const update of Array.isArray(updates) ? updates : [updates]) Y.applyUpdate(ydoc, update)
+  })
   return ydoc
 }
 

@@ -49,7 +49,7 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX updates_by_doc ON updates (doc, seq);`,
   `ALTER TABLE docs ADD COLUMN title TEXT NOT NULL DEFAULT ''`,
-  // Versions (server/store/postgres-versions.ts): full states, named or automatic.
+  // Versions (server/store/postgres-versions.ts), named or automatic.
   `CREATE TABLE versions (
      id BIGSERIAL PRIMARY KEY,
      doc TEXT NOT NULL,
@@ -72,6 +72,9 @@ const MIGRATIONS: string[] = [
      updated_at BIGINT NOT NULL,
      PRIMARY KEY (doc, writer)
    );`,
+  // Versions as deltas on an earlier version (base), and versions thinned
+  // away but still built on (hidden): server/versions/chain.ts.
+  `ALTER TABLE versions ADD COLUMN base BIGINT, ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT false`,
 ]
 
 /** Advisory lock key (any constant) that serialises schema migration across relays. */

@@ -8,6 +8,13 @@
  * last peer leaves a document with unsaved edits, a version is taken at once.
  * Each version names the people whose edits arrived since the previous one,
  * read from the awareness state ("user.name") of the peers that sent them.
+ *
+ * A version of an open document is stored as a delta on the previous one this
+ * relay stored of it (server/store/versions.ts): encoding and writing only
+ * what changed keeps the relay's thread free for relaying edits. A full state
+ * follows at most MAX_DELTAS deltas, and comes sooner once the deltas since
+ * the last one add up to its size, so reading a version applies a bounded
+ * chain (bench/README.md, fifth round).
  */
 import { EventEmitter } from 'node:events'
 import * as Y from 'yjs'
@@ -15,7 +22,7 @@ import type { Logger } from 'pino'
 import type { Room } from '../relay/room.js'
 import type { Rooms } from '../relay/rooms.js'
 import type { DocStore } from '../store/store.js'
-import type { VersionInfo, VersionKind, VersionStore } from '../store/versions.js'
+import { MissingBase, type NewVersion, type VersionInfo, type VersionKind, type VersionStore } from '../store/versions.js'
 import { currentDoc } from '../relay/current.js'
 import { docFromState, readDoc } from '../render/ydoc.js'
 import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
@@ -51,9 +58,25 @@ export class DocumentDeleted extends Error {
 /** Longest label or author name kept. */
 export const MAX_LABEL_LENGTH = 100
 
+/** Most deltas between two full states of a document's versions. */
+export const MAX_DELTAS = 31
+
+/** The last version this relay stored of an open document, which the next one can be a delta on. */
+interface ChainTip {
+  id: number
+  /** The document's state vector when that version was encoded. */
+  stateVector: Uint8Array
+  /** Deltas since the last full state, and their bytes. */
+  deltas: number
+  deltaBytes: number
+  /** Bytes of that full state. */
+  fullBytes: number
+}
+
 /** Emits 'version' (docName, VersionInfo) once a version is stored. */
 export class History extends EventEmitter {
   private readonly pending = new WeakMap<Room, Pending>()
+  private readonly tips = new WeakMap<Room, ChainTip>()
   private readonly tracked = new Set<Room>()
   /** Documents being deleted (by how many deletions): no version of them may be stored meanwhile. */
   private readonly suspended = new Map<string, number>()
@@ -102,7 +125,7 @@ export class History extends EventEmitter {
     const generation = this.deletions.get(name)
     const version = await this.options.versions.get(name, id)
     if (!version) return null
-    const source = docFromState(version.state)
+    const source = docFromState(version.updates)
     const { doc, dropped } = readDoc(source)
     source.destroy()
     if (dropped.size > 0) this.options.log.warn({ doc: name, version: id, dropped: Object.fromEntries(dropped) }, 'restore left out foreign content')
@@ -130,7 +153,12 @@ export class History extends EventEmitter {
     const [latest] = await this.options.versions.list(room.name, { limit: 1 })
     const version = latest && (await this.options.versions.get(room.name, latest.id))
     if (!version) return false
-    return Buffer.from(Y.encodeStateVectorFromUpdate(version.state)).equals(Y.encodeStateVector(room.doc))
+    const stored = docFromState(version.updates)
+    try {
+      return Buffer.from(Y.encodeStateVector(stored)).equals(Y.encodeStateVector(room.doc))
+    } finally {
+      stored.destroy()
+    }
   }
 
   /**
@@ -146,6 +174,8 @@ export class History extends EventEmitter {
       if (room.name !== name) continue
       clearTimeout(this.pending.get(room)?.timer)
       this.pending.delete(room)
+      // Its versions go with it: the next one starts a new chain.
+      this.tips.delete(room)
     }
     await Promise.allSettled([...(this.storing.get(name) ?? [])])
     let resumed = false
@@ -212,18 +242,19 @@ export class History extends EventEmitter {
     this.pending.delete(room)
     const authors = [...(pending?.authors ?? [])].sort()
     try {
-      return await this.add(room.name, room.doc, kind, label, authors)
+      return await this.add(room.name, room.doc, kind, label, authors, room)
     } catch (err) {
       if (!(err instanceof DocumentDeleted)) this.options.log.error({ doc: room.name, err }, 'could not store a version')
       throw err
     }
   }
 
-  private async add(name: string, doc: Y.Doc, kind: VersionKind, label: string, authors: string[]): Promise<VersionInfo> {
+  /** `room` when `doc` is an open document's, whose versions can then be deltas. */
+  private async add(name: string, doc: Y.Doc, kind: VersionKind, label: string, authors: string[], room?: Room): Promise<VersionInfo> {
     if (this.suspended.has(name)) throw new DocumentDeleted(name)
     const storing = this.storing.get(name) ?? new Set<Promise<unknown>>()
     this.storing.set(name, storing)
-    const adding = this.store(name, doc, kind, label, authors)
+    const adding = this.store(name, doc, kind, label, authors, room)
     storing.add(adding)
     try {
       return await adding
@@ -233,17 +264,40 @@ export class History extends EventEmitter {
     }
   }
 
-  private async store(name: string, doc: Y.Doc, kind: VersionKind, label: string, authors: string[]): Promise<VersionInfo> {
-    const info = {
+  private async store(name: string, doc: Y.Doc, kind: VersionKind, label: string, authors: string[], room?: Room): Promise<VersionInfo> {
+    const info: Omit<NewVersion, 'state'> = {
       createdAt: Date.now(),
       label,
       kind,
       authors,
       title: doc.getText(TITLE_TEXT).toString().slice(0, MAX_TITLE_LENGTH),
-      state: Y.encodeStateAsUpdate(doc),
     }
-    const version = await this.options.versions.add(name, info)
-    this.options.log.info({ doc: name, id: version.id, kind, label, bytes: info.state.byteLength }, 'version saved')
+    const tip = room && this.tips.get(room)
+    let stored: { version: VersionInfo; tip: ChainTip; bytes: number } | null = null
+    if (tip && tip.deltas < MAX_DELTAS) {
+      const stateVector = Y.encodeStateVector(doc)
+      const delta = Y.encodeStateAsUpdate(doc, tip.stateVector)
+      const deltaBytes = tip.deltaBytes + delta.byteLength
+      if (deltaBytes <= tip.fullBytes) {
+        try {
+          const version = await this.options.versions.add(name, { ...info, state: delta, base: tip.id })
+          stored = { version, tip: { ...tip, id: version.id, stateVector, deltas: tip.deltas + 1, deltaBytes }, bytes: delta.byteLength }
+        } catch (err) {
+          // Thinned away by another relay meanwhile: a full state below.
+          if (!(err instanceof MissingBase)) throw err
+        }
+      }
+    }
+    if (!stored) {
+      // Encoded now, not before an await above: the document may have changed.
+      const stateVector = Y.encodeStateVector(doc)
+      const state = Y.encodeStateAsUpdate(doc)
+      const version = await this.options.versions.add(name, { ...info, state })
+      stored = { version, tip: { id: version.id, stateVector, deltas: 0, deltaBytes: 0, fullBytes: state.byteLength }, bytes: state.byteLength }
+    }
+    const { version } = stored
+    if (room && !room.destroyed) this.tips.set(room, stored.tip)
+    this.options.log.info({ doc: name, id: version.id, kind, label, delta: stored.tip.deltas > 0, bytes: stored.bytes }, 'version saved')
     // Thinned before 'version' is emitted, so listeners see the history as kept.
     // A failed prune costs only space; the version itself is stored.
     if (kind === 'auto') {

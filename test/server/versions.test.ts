@@ -12,7 +12,8 @@ import { decodeMessage, encodeQueryAwareness, encodeSaveAckRequest, MessageType,
 import pino from 'pino'
 import { openTestStore, removeDir, startTestRelay, tempDir, testConfig } from '../helpers/relay.js'
 import { startRelay, versionsBeside, type Relay } from '../../server/relay.js'
-import type { VersionInfo, VersionStore } from '../../server/store/versions.js'
+import { MissingBase, type NewVersion, type VersionInfo, type VersionStore } from '../../server/store/versions.js'
+import { MAX_DELTAS } from '../../server/versions/history.js'
 import { retention } from '../../server/versions/retention.js'
 import { schema } from '../../shared/schema.js'
 import { CONTENT_FRAGMENT, TITLE_TEXT } from '../../shared/docmodel.js'
@@ -346,6 +347,109 @@ test('old automatic versions are thinned as new ones arrive; named versions stay
     const second = await version
     const { versions } = (await (await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/versions`)).json()) as { versions: VersionInfo[] }
     assert.deepEqual(versions.map((v) => v.id), [second.id, named.version.id], `automatic version ${first.id} should be gone`)
+    // The named version is a delta on the thinned one, which stays underneath it.
+    const kept = await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/export?format=txt&version=${named.version.id}`)
+    assert.equal(await kept.text(), 'one\n')
+  } finally {
+    client.destroy()
+    await other.close()
+    removeDir(own)
+  }
+})
+
+test('versions of an open document are small deltas on the one before, a full state every MAX_DELTAS + 1, each read back whole', async () => {
+  const own = tempDir()
+  const config = testConfig(own)
+  const store = await openTestStore(own)
+  const real = (await versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays)))!
+  const added: NewVersion[] = []
+  const recording: VersionStore = {
+    add: (doc, version) => {
+      added.push(version)
+      return real.add(doc, version)
+    },
+    list: (doc, options) => real.list(doc, options),
+    get: (doc, id) => real.get(doc, id),
+    prune: (doc, now) => real.prune(doc, now),
+  }
+  const other = await startRelay(config, pino({ level: 'silent' }), store, recording)
+  const name = freshDoc()
+  const client = await connectStockClient(other.port, name)
+  try {
+    const texts: string[] = []
+    const ids: number[] = []
+    for (let n = 0; n < MAX_DELTAS + 3; n++) {
+      const text = `line ${n} `.repeat(n === 0 ? 400 : 1)
+      texts.push(text)
+      const fragment = client.doc.getXmlFragment(CONTENT_FRAGMENT)
+      if (n === 0) write(client, [text])
+      else paragraphText(client, 0).insert(0, text)
+      const room = other.rooms.loaded(name)!
+      await until(room.doc, 'update', () => room.doc.getXmlFragment(CONTENT_FRAGMENT).toString() === fragment.toString())
+      const res = await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/versions`, { method: 'POST', body: JSON.stringify({ label: `v${n}` }) })
+      ids.push(((await res.json()) as { version: VersionInfo }).version.id)
+    }
+    const fulls = added.flatMap((v, n) => (v.base === undefined ? [n] : []))
+    assert.deepEqual(fulls, [0, MAX_DELTAS + 1], 'a full state first and after MAX_DELTAS deltas')
+    added.forEach((v, n) => {
+      if (v.base !== undefined) assert.equal(v.base, ids[n - 1], `version ${n} builds on the one before`)
+    })
+    assert.ok(added[1]!.state.byteLength * 20 < added[0]!.state.byteLength, `a delta (${added[1]!.state.byteLength} B) is a fraction of the full state (${added[0]!.state.byteLength} B)`)
+    for (const n of [1, MAX_DELTAS, MAX_DELTAS + 2]) {
+      const res = await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/export?format=txt&version=${ids[n]}`)
+      assert.equal(await res.text(), `${texts.slice(1, n + 1).reverse().join('')}${texts[0]}\n`, `version ${n}`)
+    }
+  } finally {
+    client.destroy()
+    await other.close()
+    removeDir(own)
+  }
+})
+
+test('when the version a delta would build on is gone (another relay thinned it), the full state is stored instead', async () => {
+  const own = tempDir()
+  const config = testConfig(own)
+  const store = await openTestStore(own)
+  const real = (await versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays)))!
+  const stored: NewVersion[] = []
+  let refused = 0
+  // The real store, except that the first delta finds its base gone.
+  const thinnedElsewhere: VersionStore = {
+    add: async (doc, version) => {
+      if (version.base !== undefined && refused === 0) {
+        refused++
+        throw new MissingBase(doc, version.base)
+      }
+      stored.push(version)
+      return real.add(doc, version)
+    },
+    list: (doc, options) => real.list(doc, options),
+    get: (doc, id) => real.get(doc, id),
+    prune: (doc, now) => real.prune(doc, now),
+  }
+  const other = await startRelay(config, pino({ level: 'silent' }), store, thinnedElsewhere)
+  const name = freshDoc()
+  const client = await connectStockClient(other.port, name)
+  const nameVersion = async (label: string) => {
+    const res = await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/versions`, { method: 'POST', body: JSON.stringify({ label }) })
+    assert.equal(res.status, 201)
+    return ((await res.json()) as { version: VersionInfo }).version
+  }
+  try {
+    write(client, ['first'])
+    const room = () => other.rooms.loaded(name)!
+    await until(room().doc, 'update', () => paragraphs(room().doc)[0] === 'first')
+    await nameVersion('one')
+    paragraphText(client, 0).insert(5, ' second')
+    await until(room().doc, 'update', () => paragraphs(room().doc)[0] === 'first second')
+    const two = await nameVersion('two')
+    paragraphText(client, 0).insert(12, ' third')
+    await until(room().doc, 'update', () => paragraphs(room().doc)[0] === 'first second third')
+    await nameVersion('three')
+    assert.equal(refused, 1)
+    assert.deepEqual(stored.map((v) => v.base === undefined), [true, true, false], 'the refused delta was stored as a full state; the next builds on it')
+    const res = await fetch(`http://127.0.0.1:${other.port}/api/docs/${name}/export?format=txt&version=${two.id}`)
+    assert.equal(await res.text(), 'first second\n')
   } finally {
     client.destroy()
     await other.close()

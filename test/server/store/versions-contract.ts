@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { DocStore } from '../../../server/store/store.js'
-import type { VersionKind, VersionStore } from '../../../server/store/versions.js'
+import { MissingBase, type VersionKind, type VersionStore } from '../../../server/store/versions.js'
 import type { Retention } from '../../../server/versions/retention.js'
 
 /** A document store and the version store beside it, in the same database. */
@@ -43,7 +43,7 @@ export function versionStoreContract(label: string, open: (key: string, retentio
     assert.deepEqual(rest.map((v) => v.id), [ids[2], ids[1], ids[0]])
     assert.deepEqual(rest[1], { id: ids[1], createdAt: 1002, label: 'Draft', kind: 'auto', authors: ['author 2'], title: 'title 2' })
     const full = await versions.get('a', ids[1]!)
-    assert.deepEqual([...full!.state], [2, 3])
+    assert.deepEqual(full!.updates.map((u) => [...u]), [[2, 3]])
     assert.equal(await versions.get('b', ids[1]!), null, "another document's id is not found")
     await store.close()
   })
@@ -97,6 +97,45 @@ export function versionStoreContract(label: string, open: (key: string, retentio
     assert.deepEqual([...left].sort((a, b) => a - b), [...kept].sort((a, b) => a - b))
     assert.equal(await versions.prune('doc', now), 0, 'pruning again removes nothing')
     assert.ok(await versions.get('other', other.id), "another document's versions are left alone")
+    await store.close()
+  })
+
+  test(`${label}: a delta reads back behind the versions it builds on; a delta on a version never stored is refused`, async () => {
+    const { store, versions } = await open('deltas')
+    const full = await versions.add('doc', version(1))
+    const delta = await versions.add('doc', { ...version(2), base: full.id })
+    const next = await versions.add('doc', { ...version(3, 'Named'), kind: 'named', base: delta.id })
+    assert.deepEqual((await versions.get('doc', next.id))!.updates.map((u) => [...u]), [[1, 2], [2, 3], [3, 4]])
+    assert.deepEqual((await versions.get('doc', delta.id))!.updates.map((u) => [...u]), [[1, 2], [2, 3]])
+    assert.deepEqual((await versions.list('doc', { limit: 10 })).map((v) => v.id), [next.id, delta.id, full.id])
+    await assert.rejects(versions.add('doc', { ...version(4), base: next.id + 100 }), MissingBase)
+    await assert.rejects(versions.add('other', { ...version(4), base: next.id }), MissingBase, "another document's version is no base")
+    assert.equal((await versions.list('doc', { limit: 10 })).length, 3, 'nothing stored by a refused delta')
+    await store.close()
+  })
+
+  test(`${label}: thinning hides a version a kept one builds on, and removes it once none does`, async () => {
+    const { store, versions } = await open('chains', { keepAllMs: 24 * HOUR, keepDailyMs: 30 * DAY })
+    const now = Date.UTC(2024, 4, 20, 12)
+    const at = async (hoursAgo: number, base?: number) =>
+      (await versions.add('doc', { ...version(hoursAgo), createdAt: now - hoursAgo * HOUR, ...(base === undefined ? {} : { base }) })).id
+    // One day (the 19th): a full state and two deltas on it, in a chain.
+    const full = await at(33)
+    const middle = await at(32, full)
+    const newest = await at(31, middle)
+    assert.equal(await versions.prune('doc', now), 2, 'the two older of the day leave the list')
+    assert.deepEqual((await versions.list('doc', { limit: 10 })).map((v) => v.id), [newest])
+    assert.equal(await versions.get('doc', full), null, 'a thinned version is not served')
+    assert.deepEqual((await versions.get('doc', newest))!.updates.map((u) => [...u]), [[33, 34], [32, 33], [31, 32]], 'the kept one still reads whole')
+    assert.equal(await versions.prune('doc', now), 0, 'pruning again removes nothing')
+
+    // A newer full state of the same day: the chain is needed by nothing and goes.
+    const replacement = await at(30)
+    assert.equal(await versions.prune('doc', now), 1)
+    assert.deepEqual((await versions.list('doc', { limit: 10 })).map((v) => v.id), [replacement])
+    for (const gone of [full, middle, newest]) {
+      await assert.rejects(versions.add('doc', { ...version(9), base: gone }), MissingBase, `version ${gone} is deleted`)
+    }
     await store.close()
   })
 
