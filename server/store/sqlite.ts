@@ -12,7 +12,6 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DocInfo, DocStore } from './store.js'
 import { Batch, type StoreOp } from './batch.js'
-import { Checkpointer } from './checkpointer.js'
 
 /** How hard a commit is made to stick. */
 export type Durability = 'process' | 'fsync'
@@ -62,8 +61,6 @@ function migrateUpdatesTable(db: Database.Database): void {
 
 export class SqliteStore implements DocStore {
   private readonly db: Database.Database
-  /** Moves the write-ahead log into the database file, off this thread (server/store/checkpointer.ts). */
-  readonly checkpoints: Checkpointer
   private pending: Batch | null = null
   private closed = false
   private readonly stmts
@@ -72,8 +69,7 @@ export class SqliteStore implements DocStore {
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true })
-    const file = join(options.dataDir, 'tandem.db')
-    this.db = new Database(file)
+    this.db = new Database(join(options.dataDir, 'tandem.db'))
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.durability === 'fsync' ? 'FULL' : 'NORMAL'}`)
     this.db.exec(`
@@ -130,8 +126,6 @@ export class SqliteStore implements DocStore {
       }
       for (const [name, bytes] of grown) this.stmts.touch.run({ name, now, bytes })
     })
-    this.checkpoints = new Checkpointer(this.db, file)
-    this.checkpoints.on('failed', (err: Error) => process.emitWarning(`SQLite checkpoints are back on the relay's thread: ${err.message}`))
   }
 
   /**
@@ -183,8 +177,6 @@ export class SqliteStore implements DocStore {
     if (this.closed) return
     if (this.pending) this.flush()
     this.closed = true
-    // Its connection first, so that closing the last one checkpoints and removes the log.
-    await this.checkpoints.close()
     this.db.close()
   }
 

@@ -2,9 +2,7 @@ import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
-import { existsSync, statSync } from 'node:fs'
 import { SqliteStore } from '../../../server/store/sqlite.js'
-import { RELAY_CHECKPOINT_PAGES, type CheckpointResult } from '../../../server/store/checkpointer.js'
 import { removeDir, tempDir } from '../../helpers/relay.js'
 import { storeContract } from './contract.js'
 
@@ -73,38 +71,3 @@ test('a database from before the keyed log keeps every row, in order, and takes 
 const base = tempDir()
 after(() => removeDir(base))
 storeContract('SQLite', async (key) => new SqliteStore({ dataDir: join(base, key), durability: 'process' }))
-
-test("checkpoints run off the relay's thread: the worker copies the log into the database file, the log starts over past its cap, closing leaves none", { timeout: 60_000 }, async () => {
-  const dir = tempDir()
-  const store = new SqliteStore({ dataDir: dir, durability: 'process' })
-  const file = join(dir, 'tandem.db')
-  const emptySize = statSync(file).size
-  // SQLite's default would checkpoint inside a commit every 1,000 pages; the relay's connection waits far longer.
-  assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), RELAY_CHECKPOINT_PAGES)
-  const reports: CheckpointResult[] = []
-  store.checkpoints.on('checkpoint', (result: CheckpointResult) => reports.push(result))
-  // Commits spaced as a busy room's (~1 ms apart), until the worker has checkpointed once; this keeps the process alive.
-  const small = new Uint8Array(1024).fill(7)
-  let commits = 0
-  while (reports.length === 0) {
-    await store.append('doc', small)
-    commits++
-    await new Promise((resolve) => setTimeout(resolve, 1))
-  }
-  assert.ok(reports[0]!.log < RELAY_CHECKPOINT_PAGES && reports[0]!.checkpointed > 0)
-  assert.ok(statSync(file).size >= emptySize + commits * 1024, 'the worker copied the commits into the database file')
-
-  // Larger commits until the log starts over (a report with fewer pages in it than the one before).
-  const large = new Uint8Array(16 * 1024).fill(8)
-  let pages = 0
-  const restarted = () => reports.some((r, i) => i > 0 && r.log < reports[i - 1]!.log)
-  while (!restarted()) {
-    assert.ok(pages < 3 * RELAY_CHECKPOINT_PAGES, `the log never started over (pages in the log: ${reports.map((r) => r.log).join(', ')})`)
-    await store.append('doc', large)
-    pages += large.byteLength / 4096
-    await new Promise((resolve) => setTimeout(resolve, 1))
-  }
-  await store.close()
-  assert.equal(existsSync(`${file}-wal`), false, 'the last connection to close checkpointed and removed the log')
-  removeDir(dir)
-})
