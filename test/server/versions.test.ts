@@ -357,22 +357,27 @@ test('old automatic versions are thinned as new ones arrive; named versions stay
   }
 })
 
-test('versions of an open document are small deltas on the one before, a full state every MAX_DELTAS + 1, each read back whole', async () => {
+/** A relay over a real SQLite version store whose `add` goes through `add` here (to watch or refuse what is stored). */
+async function relayWithVersionAdd(add: (real: VersionStore, doc: string, version: NewVersion) => Promise<VersionInfo>): Promise<{ relay: Relay; own: string }> {
   const own = tempDir()
   const config = testConfig(own)
   const store = await openTestStore(own)
   const real = (await versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays)))!
-  const added: NewVersion[] = []
-  const recording: VersionStore = {
-    add: (doc, version) => {
-      added.push(version)
-      return real.add(doc, version)
-    },
+  const versions: VersionStore = {
+    add: (doc, version) => add(real, doc, version),
     list: (doc, options) => real.list(doc, options),
     get: (doc, id) => real.get(doc, id),
     prune: (doc, now) => real.prune(doc, now),
   }
-  const other = await startRelay(config, pino({ level: 'silent' }), store, recording)
+  return { relay: await startRelay(config, pino({ level: 'silent' }), store, versions), own }
+}
+
+test('versions of an open document are small deltas on the one before, a full state every MAX_DELTAS + 1, each read back whole', async () => {
+  const added: NewVersion[] = []
+  const { relay: other, own } = await relayWithVersionAdd((real, doc, version) => {
+    added.push(version)
+    return real.add(doc, version)
+  })
   const name = freshDoc()
   const client = await connectStockClient(other.port, name)
   try {
@@ -407,27 +412,17 @@ test('versions of an open document are small deltas on the one before, a full st
 })
 
 test('when the version a delta would build on is gone (another relay thinned it), the full state is stored instead', async () => {
-  const own = tempDir()
-  const config = testConfig(own)
-  const store = await openTestStore(own)
-  const real = (await versionsBeside(store, retention(config.versionKeepAllHours, config.versionKeepDailyDays)))!
   const stored: NewVersion[] = []
   let refused = 0
   // The real store, except that the first delta finds its base gone.
-  const thinnedElsewhere: VersionStore = {
-    add: async (doc, version) => {
-      if (version.base !== undefined && refused === 0) {
-        refused++
-        throw new MissingBase(doc, version.base)
-      }
-      stored.push(version)
-      return real.add(doc, version)
-    },
-    list: (doc, options) => real.list(doc, options),
-    get: (doc, id) => real.get(doc, id),
-    prune: (doc, now) => real.prune(doc, now),
-  }
-  const other = await startRelay(config, pino({ level: 'silent' }), store, thinnedElsewhere)
+  const { relay: other, own } = await relayWithVersionAdd(async (real, doc, version) => {
+    if (version.base !== undefined && refused === 0) {
+      refused++
+      throw new MissingBase(doc, version.base)
+    }
+    stored.push(version)
+    return real.add(doc, version)
+  })
   const name = freshDoc()
   const client = await connectStockClient(other.port, name)
   const nameVersion = async (label: string) => {
