@@ -10,6 +10,7 @@
  * building on at that moment.
  */
 import type pg from 'pg'
+import { inTransaction } from './postgres.js'
 import { MissingBase, type NewVersion, type Version, type VersionInfo, type VersionKind, type VersionStore } from './versions.js'
 import { expired, KEEP_EVERYTHING, type Retention } from '../versions/retention.js'
 import { unneeded } from '../versions/chain.js'
@@ -103,22 +104,11 @@ export class PostgresVersionStore implements VersionStore {
   }
 
   /** Runs `work` in a transaction holding the advisory lock of `doc`'s versions. */
-  private async locked<T>(doc: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
-    let usable = true
-    try {
-      await client.query('BEGIN')
+  private locked<T>(doc: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtextextended('tandem:versions:' || $1, 0))", [doc])
-      const result = await work(client)
-      await client.query('COMMIT')
-      return result
-    } catch (err) {
-      // A connection that cannot even roll back is not handed to the next caller.
-      usable = await client.query('ROLLBACK').then(() => true, () => false)
-      throw err
-    } finally {
-      client.release(!usable)
-    }
+      return work(client)
+    })
   }
 }
 

@@ -90,6 +90,27 @@ function isUnreachable(err: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e.message ?? '')
 }
 
+/**
+ * Runs `fn` in a transaction on a connection of `pool`. A connection that
+ * lost its server or could not even roll back is not handed to the next caller.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken = false
+  try {
+    await client.query('BEGIN')
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (err) {
+    const rolledBack = await client.query('ROLLBACK').then(() => true, () => false)
+    broken = isUnreachable(err) || !rolledBack
+    throw err
+  } finally {
+    client.release(broken)
+  }
+}
+
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
@@ -294,7 +315,7 @@ export class PostgresStore implements DocStore {
   async delete(name: string): Promise<void> {
     this.assertOpen()
     await this.drain()
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       await client.query('DELETE FROM updates WHERE doc = $1', [name])
       await client.query('DELETE FROM docs WHERE name = $1', [name])
       await client.query('DELETE FROM doc_deltas WHERE doc = $1', [name])
@@ -356,10 +377,10 @@ export class PostgresStore implements DocStore {
     const steps: Array<() => Promise<unknown>> = []
     if (writes.length > 0) {
       const appends = onlyAppends(writes)
-      steps.push(appends ? () => this.pool.query(APPEND_SQL, appendParams(appends, Date.now(), this.writer)) : () => this.transaction((client) => this.write(client, writes)))
+      steps.push(appends ? () => this.pool.query(APPEND_SQL, appendParams(appends, Date.now(), this.writer)) : () => inTransaction(this.pool, (client) => this.write(client, writes)))
     }
     for (const op of batch.ops) {
-      if (op.kind === 'compact') steps.push(() => this.transaction((client) => this.compactLocked(client, op.name, op.data, Date.now())))
+      if (op.kind === 'compact') steps.push(() => inTransaction(this.pool, (client) => this.compactLocked(client, op.name, op.data, Date.now())))
     }
     let delay = 50
     let done = 0
@@ -382,23 +403,6 @@ export class PostgresStore implements DocStore {
         await new Promise((resolve) => setTimeout(resolve, delay))
         delay = Math.min(delay * 2, this.maxRetryDelayMs)
       }
-    }
-  }
-
-  private async transaction(fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect()
-    let broken = false
-    try {
-      await client.query('BEGIN')
-      await fn(client)
-      await client.query('COMMIT')
-    } catch (err) {
-      broken = isUnreachable(err)
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw err
-    } finally {
-      // A connection that failed mid-transaction is not reused.
-      client.release(broken)
     }
   }
 
