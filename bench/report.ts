@@ -16,6 +16,14 @@ export function table(header: string[], rows: Array<Array<string | number>>): st
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }
 
+/** The middle value of `xs` (the mean of the two middle ones for an even count); NaN when empty. */
+export function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = sorted.length / 2
+  if (sorted.length === 0) return NaN
+  return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
 /** `n` with `digits` decimals, or "n/a". */
 export function fixed(n: number, digits = 1): string {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a'

@@ -12,7 +12,7 @@ import WebSocket from 'ws'
 import { SyncType } from '../../shared/protocol.js'
 import { buildLargeDoc } from '../trace.js'
 import { startServer, type ServerUnderTest } from '../servers.js'
-import { fixed, ratio, table, type Goal, type Section } from '../report.js'
+import { fixed, median, ratio, table, type Goal, type Section } from '../report.js'
 import type { Settings } from '../settings.js'
 import { helloFrames, parseIncoming, socketUrl, syncFrame, type Target } from '../wire.js'
 
@@ -26,7 +26,6 @@ interface Fetch {
   firstReplyComplete: boolean
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const equalBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i])
 
 /** Opens a new client with an empty document and times its way to a complete copy. */

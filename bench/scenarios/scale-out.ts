@@ -20,7 +20,7 @@ import { startPostgres, startRedis } from '../../test/helpers/services.js'
 import { startServer, type ServerUnderTest } from '../servers.js'
 import { measureLive, mergeLiveRows, type LiveRow, type LiveSpec } from './live.js'
 import { DOCS, measureFlood, WARMUP_MS, WINDOW, type Row as FloodRow } from './throughput.js'
-import { fixed, mib, ratio, table, type Goal, type Section } from '../report.js'
+import { fixed, median, mib, ratio, table, type Goal, type Section } from '../report.js'
 import type { Settings } from '../settings.js'
 
 /** The cross-relay p99 may exceed the single-relay p99 by this much (issue #8). */
@@ -97,9 +97,7 @@ function describeSpread(values: number[]): string {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b)
   if (sorted.length === 0) return 'n/a'
   const signed = (v: number) => `${v >= 0 ? '+' : ''}${fixed(v)}`
-  const mid = sorted.length / 2
-  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-  return `median ${signed(median)} (from ${signed(sorted[0]!)} to ${signed(sorted[sorted.length - 1]!)}, ${sorted.length} rounds)`
+  return `median ${signed(median(sorted))} (from ${signed(sorted[0]!)} to ${signed(sorted[sorted.length - 1]!)}, ${sorted.length} rounds)`
 }
 
 async function floodOn(env: Record<string, string>, settings: Settings): Promise<Omit<FloodRow, 'target'>> {
