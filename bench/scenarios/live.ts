@@ -12,6 +12,7 @@ import { LoadPool } from '../loadgen/pool.js'
 import type { DocPlan } from '../loadgen/messages.js'
 import { cpuSeconds, peakRssBytes, startServer } from '../servers.js'
 import { latencySummary } from '../report.js'
+import { addTicks, hostTicks, ticksBetween, type HostTicks } from '../host-cpu.js'
 import type { Target } from '../wire.js'
 
 export interface LiveSpec {
@@ -43,6 +44,8 @@ export interface LiveRow {
   generatorCpu: number
   connectSeconds: number
   failedClients: number
+  /** The machine's CPU ticks during the measured run, and those the hypervisor took. */
+  host: HostTicks
   /** Deliveries whose reader was on the writer's server, and on another one (several servers only). */
   sameServer: { p50: number; p99: number; max: number; n: number }
   crossServer: { p50: number; p99: number; max: number; n: number }
@@ -91,6 +94,7 @@ export function mergeLiveRows(rows: Array<LiveRow & LiveSamples>): LiveRow {
     generatorCpu: sum('generatorCpu'),
     connectSeconds: sum('connectSeconds'),
     failedClients: sum('failedClients'),
+    host: addTicks(rows.map((r) => r.host)),
     sameServer: summaryWhere(latencies, crossed, 0),
     crossServer: summaryWhere(latencies, crossed, 1),
   }
@@ -124,6 +128,7 @@ export async function measureLive(target: Target, ports: number[], pids: number[
     if (spec.warmupMs > 0) await pool.run({ cmd: 'rate', periodMs: 1000 / spec.rate, startAt: performance.timeOrigin + performance.now() + 100, durationMs: spec.warmupMs, drainMs: 10_000 })
     const cpu0 = cpuOf()
     const gen0 = process.cpuUsage()
+    const host0 = hostTicks()
     const result = await pool.run({
       cmd: 'rate',
       periodMs: 1000 / spec.rate,
@@ -133,6 +138,7 @@ export async function measureLive(target: Target, ports: number[], pids: number[
     })
     const cpu = cpuOf() - cpu0
     const gen = process.cpuUsage(gen0)
+    const host = ticksBetween(host0, hostTicks())
     const rss = pids.reduce((sum, pid) => sum + peakRssBytes(pid), 0)
     await pool.disconnect()
     return {
@@ -145,6 +151,7 @@ export async function measureLive(target: Target, ports: number[], pids: number[
       generatorCpu: (gen.user + gen.system) / 1e6,
       connectSeconds,
       failedClients: failed,
+      host,
       sameServer: summaryWhere(result.latencies, result.crossed, 0),
       crossServer: summaryWhere(result.latencies, result.crossed, 1),
       latencies: result.latencies,
