@@ -115,10 +115,12 @@ export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[
 /**
  * Runs `spec` against servers already running: client i of each document on
  * `ports[i % ports.length]`. CPU and peak RSS are summed over `pids` (every
- * process serving the clients).
+ * process serving the clients). The load generator is `reuse` when given (its
+ * workers' code already warm from earlier runs, left running), or else a new
+ * one for this run.
  */
-export async function measureLive(target: Target, ports: number[], pids: number[], spec: LiveSpec): Promise<LiveRow & LiveSamples> {
-  const pool = LoadPool.start(spec.workers)
+export async function measureLive(target: Target, ports: number[], pids: number[], spec: LiveSpec, reuse?: LoadPool): Promise<LiveRow & LiveSamples> {
+  const pool = reuse ?? LoadPool.start(spec.workers)
   const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)
   try {
     const connectStart = performance.now()
@@ -158,7 +160,7 @@ export async function measureLive(target: Target, ports: number[], pids: number[
       crossed: result.crossed,
     }
   } finally {
-    await pool.stop()
+    if (!reuse) await pool.stop()
   }
 }
 

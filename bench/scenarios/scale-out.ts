@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startPostgres, startRedis } from '../../test/helpers/services.js'
 import { startServer, type ServerUnderTest } from '../servers.js'
+import { LoadPool } from '../loadgen/pool.js'
 import { measureLive, mergeLiveRows, type LiveRow, type LiveSpec } from './live.js'
 import { DOCS, measureFlood, WARMUP_MS, WINDOW, type Row as FloodRow } from './throughput.js'
 import { fixed, median, mib, ratio, table, type Goal, type Section } from '../report.js'
@@ -88,13 +89,21 @@ async function busyRoomOneVsTwo(postgres: Postgres, redisUrl: string, spec: Live
       const runs = { single: [] as Round[], split: [] as Round[] }
       const setups = { single: one.relays, split: two.relays }
       const rounds = settings.scaleOutRounds
-      for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? (['single', 'split'] as const) : (['split', 'single'] as const)
-        for (const key of order) {
-          process.stderr.write(`scenario 7: round ${round + 1}/${rounds}, ${key === 'single' ? 'all clients on one relay' : 'clients split over two relays'}\n`)
-          const roundSpec = { ...spec, durationMs: spec.durationMs * ROUND_SHARE, warmupMs: round === 0 ? spec.warmupMs : 0 }
-          runs[key].push(await measureLive('tandem', setups[key].map((r) => r.port), setups[key].map((r) => r.pid), roundSpec))
+      // One load generator for every round: new worker threads each round ran
+      // cold (unoptimised) code for the round's first half second, and that
+      // showed in both setups' tails as a burst at every round's start.
+      const generator = LoadPool.start(spec.workers)
+      try {
+        for (let round = 0; round < rounds; round++) {
+          const order = round % 2 === 0 ? (['single', 'split'] as const) : (['split', 'single'] as const)
+          for (const key of order) {
+            process.stderr.write(`scenario 7: round ${round + 1}/${rounds}, ${key === 'single' ? 'all clients on one relay' : 'clients split over two relays'}\n`)
+            const roundSpec = { ...spec, durationMs: spec.durationMs * ROUND_SHARE, warmupMs: round === 0 ? spec.warmupMs : 0 }
+            runs[key].push(await measureLive('tandem', setups[key].map((r) => r.port), setups[key].map((r) => r.pid), roundSpec, generator))
+          }
         }
+      } finally {
+        await generator.stop()
       }
       return runs
     } finally {
