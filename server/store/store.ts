@@ -15,7 +15,8 @@ export interface DocStore {
   /**
    * Replaces a document's whole log with one state update, atomically.
    * `state` must contain everything appended so far; appends issued after
-   * this call are kept.
+   * this call are kept. A store shared by several relays may skip it while
+   * another relay compacts the same document (that one replaces the rows).
    */
   compact(name: string, state: Uint8Array): Promise<void>
   /** Records a document's title for listings (committed with the next group). */

@@ -184,36 +184,34 @@ test("a relay loading a document folds earlier relays' size rows, and the listed
   await Promise.all([next.close(), other.close()])
 })
 
-test("a relay's appends and compaction never deadlock with another relay's compaction", async () => {
-  // When a compaction shared its transaction with the appends queued beside
-  // it, that transaction held this relay's doc_deltas row while it waited
-  // for the document's lock, and another relay's compaction, holding that
-  // lock, waited for the row: PostgreSQL aborted one of them and the relay
-  // dropped the document (seen in a two-relay commit benchmark).
-  const store = await open('deadlock')
+test("a relay's compaction does not wait for another relay's: it leaves the rows to that one, and its appends commit", { timeout: 20_000 }, async () => {
+  // Relays writing one document at the same rate reach the compaction
+  // threshold together. Queued behind the other's advisory lock, a
+  // compaction held this relay's commit queue for both compactions (80-100
+  // ms in benchmark scenario 7); sharing a transaction with the appends, it
+  // once deadlocked with the other's (PostgreSQL aborted one and the relay
+  // dropped the document). Now it finds the lock taken and skips.
+  const store = await open('busy-lock')
   const { doc, text, updates } = recordingDoc()
   text.insert(0, 'a')
   await store.append('doc', updates[0]!)
-  // The other relay's compaction: holds the document's lock...
-  const other = new pg.Client({ connectionString: await database('deadlock') })
-  const watcher = new pg.Client({ connectionString: await database('deadlock') })
-  await Promise.all([other.connect(), watcher.connect()])
+  // The other relay's compaction holds the document's lock...
+  const other = new pg.Client({ connectionString: await database('busy-lock') })
+  await other.connect()
   await other.query('BEGIN')
   await other.query("SELECT pg_advisory_xact_lock(hashtextextended('tandem:doc:' || $1, 0))", ['doc'])
-  // ...while this relay appends and compacts in the same tick.
+  // ...while this relay appends and compacts in the same tick: both settle with the lock still held.
   text.insert(1, 'b')
-  const appended = store.append('doc', updates[1]!)
-  const compacted = store.compact('doc', Y.encodeStateAsUpdate(doc))
-  for (;;) {
-    const { rows } = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND datname = current_database()")
-    if (rows[0].n > 0) break
-  }
-  // ...then deletes the size rows, as its compaction does (rolled back: only the lock order matters).
-  await other.query("DELETE FROM doc_deltas WHERE doc = 'doc'")
-  await other.query('ROLLBACK')
-  await Promise.all([appended, compacted])
+  await Promise.all([store.append('doc', updates[1]!), store.compact('doc', Y.encodeStateAsUpdate(doc))])
+  assert.equal((await store.load('doc')).length, 2, 'the rows are left for the compaction holding the lock')
   assert.equal(textOf(await store.load('doc')), 'ab')
-  await Promise.all([other.end(), watcher.end(), store.close()])
+  await other.query('ROLLBACK')
+  // With the lock free, the next compaction runs.
+  await store.compact('doc', Y.encodeStateAsUpdate(doc))
+  const rows = await store.load('doc')
+  assert.equal(rows.length, 1)
+  assert.equal(textOf(rows), 'ab')
+  await Promise.all([other.end(), store.close()])
 })
 
 test('relays starting together on an empty database create the schema once', async () => {
