@@ -22,6 +22,8 @@ export interface Settings {
   largeDocEdits: number
   /** Scenario 4: seconds of flooding. */
   throughputSeconds: number
+  /** Scenario 1: interleaved rounds per server, together BENCH_DURATION_S. */
+  busyRoomRounds: number
   /** Scenario 7a: measured rounds per setup (each a quarter of the live duration). */
   scaleOutRounds: number
   /** Scenario 5: keystrokes measured per server. */
@@ -69,6 +71,7 @@ const KNOBS: Knob[] = [
   { env: 'BENCH_S2_DOCS', default: '2000', help: 'scenario 2 documents (5 clients each)', apply: (s, raw) => (s.manyRoomsDocs = int(raw, 'BENCH_S2_DOCS')) },
   { env: 'BENCH_S3_EDITS', default: '250000', help: 'scenario 3 minimum edits', apply: (s, raw) => (s.largeDocEdits = int(raw, 'BENCH_S3_EDITS')) },
   { env: 'BENCH_S4_SECONDS', default: '10', help: 'scenario 4 (and 7b) seconds of flooding', apply: (s, raw) => (s.throughputSeconds = int(raw, 'BENCH_S4_SECONDS')) },
+  { env: 'BENCH_S1_ROUNDS', default: '4', help: 'scenario 1 interleaved rounds per server, together BENCH_DURATION_S', apply: (s, raw) => (s.busyRoomRounds = Math.max(1, int(raw, 'BENCH_S1_ROUNDS'))) },
   { env: 'BENCH_S7_ROUNDS', default: '12', help: 'scenario 7a measured rounds per setup, each a quarter of BENCH_DURATION_S', apply: (s, raw) => (s.scaleOutRounds = Math.max(1, int(raw, 'BENCH_S7_ROUNDS'))) },
   { env: 'BENCH_S5_KEYS', default: '200', help: 'scenario 5 keystrokes per server', apply: (s, raw) => (s.browserKeystrokes = int(raw, 'BENCH_S5_KEYS')) },
   {

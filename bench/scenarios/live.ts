@@ -164,6 +164,47 @@ export async function measureLive(target: Target, ports: number[], pids: number[
   }
 }
 
+/** Servers measured together in `measureInRounds`: the target's protocol, its ports and the processes serving them. */
+export interface LiveSetup<K extends string> {
+  key: K
+  target: Target
+  ports: number[]
+  pids: number[]
+}
+
+/**
+ * Measures every setup in `rounds` short rounds of `spec` each, interleaved
+ * (A B C, then C B A, ...), with all setups up throughout and one load
+ * generator for every round. The load other work puts on this shared machine
+ * (and the host's steal) changes by the minute; interleaving spreads it over
+ * every setup alike, where measuring one setup after the other let a burst
+ * land on one of them only. A new generator per round would run its workers'
+ * code cold for each round's first half second, so it is started once. Each
+ * round is a fresh document; the first round of each setup has `spec`'s warm-up.
+ */
+export async function measureInRounds<K extends string>(
+  setups: Array<LiveSetup<K>>,
+  spec: LiveSpec,
+  rounds: number,
+  onRound: (setup: K, round: number) => void,
+): Promise<Record<K, Array<LiveRow & LiveSamples>>> {
+  const runs = Object.fromEntries(setups.map((s) => [s.key, []])) as unknown as Record<K, Array<LiveRow & LiveSamples>>
+  const generator = LoadPool.start(spec.workers)
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? setups : [...setups].reverse()
+      for (const setup of order) {
+        onRound(setup.key, round)
+        const roundSpec = { ...spec, warmupMs: round === 0 ? spec.warmupMs : 0 }
+        runs[setup.key].push(await measureLive(setup.target, setup.ports, setup.pids, roundSpec, generator))
+      }
+    }
+  } finally {
+    await generator.stop()
+  }
+  return runs
+}
+
 /** Latency summary of the deliveries whose `crossed` flag is `flag`. */
 function summaryWhere(latencies: Float64Array, crossed: Uint8Array, flag: number): LiveRow['sameServer'] {
   const picked = latencies.filter((_, i) => crossed[i] === flag)

@@ -18,8 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startPostgres, startRedis } from '../../test/helpers/services.js'
 import { startServer, type ServerUnderTest } from '../servers.js'
-import { LoadPool } from '../loadgen/pool.js'
-import { measureLive, mergeLiveRows, type LiveRow, type LiveSpec } from './live.js'
+import { measureInRounds, mergeLiveRows, type LiveRow, type LiveSamples, type LiveSetup, type LiveSpec } from './live.js'
 import { DOCS, measureFlood, WARMUP_MS, WINDOW, type Row as FloodRow } from './throughput.js'
 import { fixed, median, mib, ratio, table, type Goal, type Section } from '../report.js'
 import { stealPercent } from '../host-cpu.js'
@@ -31,7 +30,7 @@ const P99_ALLOWANCE_MS = 2
 const ROUND_SHARE = 1 / 4
 
 type Postgres = Awaited<ReturnType<typeof startPostgres>>
-type Round = Awaited<ReturnType<typeof measureLive>>
+type Round = LiveRow & LiveSamples
 
 /** A round pair counts as quiet when the hypervisor took less than this share (%) of the CPU in both of its rounds. */
 const QUIET_STEAL_PERCENT = 1
@@ -75,37 +74,20 @@ function freshDatabase(postgres: Postgres): Promise<string> {
   return postgres.createDatabase(`bench_${process.pid}_${++databases}`)
 }
 
-/**
- * The busy room against one relay and against two, in interleaved rounds
- * (one, two, two, one, ...) with all three relays up throughout: the load
- * other work puts on this shared machine changes by the minute, and
- * alternating short rounds spreads it over both setups alike.
- */
+/** The busy room against one relay and against two, in interleaved rounds (one, two, two, one, ...; see measureInRounds). */
 async function busyRoomOneVsTwo(postgres: Postgres, redisUrl: string, spec: LiveSpec, settings: Settings): Promise<Record<'single' | 'split', Round[]>> {
   const one = await startRelays(1, { DATABASE_URL: await freshDatabase(postgres), REDIS_URL: redisUrl }, settings)
   try {
     const two = await startRelays(2, { DATABASE_URL: await freshDatabase(postgres), REDIS_URL: redisUrl }, settings)
     try {
-      const runs = { single: [] as Round[], split: [] as Round[] }
-      const setups = { single: one.relays, split: two.relays }
+      const setups: Array<LiveSetup<'single' | 'split'>> = [
+        { key: 'single', target: 'tandem', ports: one.relays.map((r) => r.port), pids: one.relays.map((r) => r.pid) },
+        { key: 'split', target: 'tandem', ports: two.relays.map((r) => r.port), pids: two.relays.map((r) => r.pid) },
+      ]
       const rounds = settings.scaleOutRounds
-      // One load generator for every round: new worker threads each round ran
-      // cold (unoptimised) code for the round's first half second, and that
-      // showed in both setups' tails as a burst at every round's start.
-      const generator = LoadPool.start(spec.workers)
-      try {
-        for (let round = 0; round < rounds; round++) {
-          const order = round % 2 === 0 ? (['single', 'split'] as const) : (['split', 'single'] as const)
-          for (const key of order) {
-            process.stderr.write(`scenario 7: round ${round + 1}/${rounds}, ${key === 'single' ? 'all clients on one relay' : 'clients split over two relays'}\n`)
-            const roundSpec = { ...spec, durationMs: spec.durationMs * ROUND_SHARE, warmupMs: round === 0 ? spec.warmupMs : 0 }
-            runs[key].push(await measureLive('tandem', setups[key].map((r) => r.port), setups[key].map((r) => r.pid), roundSpec, generator))
-          }
-        }
-      } finally {
-        await generator.stop()
-      }
-      return runs
+      return await measureInRounds(setups, { ...spec, durationMs: spec.durationMs * ROUND_SHARE }, rounds, (key, round) =>
+        process.stderr.write(`scenario 7: round ${round + 1}/${rounds}, ${key === 'single' ? 'all clients on one relay' : 'clients split over two relays'}\n`),
+      )
     } finally {
       await two.stop()
     }
