@@ -416,17 +416,43 @@ export class Room {
   private compactIfDue(): void {
     if (this.destroyed) return
     if (this.logRows <= this.options.compactAfterUpdates && this.logBytes <= this.options.compactAfterBytes) return
-    const state = Y.encodeStateAsUpdate(this.doc)
-    this.wholeState = state
+    // Counted from now: what is appended later stays rows beside the compacted one.
     this.logRows = 1
-    this.logBytes = state.byteLength
-    const compacted = this.store.compact(this.name, state)
+    this.logBytes = 0
+    let bytes = 0
+    const compacted = this.store.compact(this.name, (missed) => {
+      const state = this.stateWith(missed)
+      bytes = state.byteLength
+      this.logBytes += bytes
+      return state
+    })
     // Part of what settled() waits for, so shutdown and unloading never cut a compaction short.
     this.committed = compacted
     compacted.then(
-      () => this.options.log.debug({ doc: this.name, bytes: state.byteLength }, 'compacted'),
+      () => this.options.log.debug({ doc: this.name, bytes }, 'compacted'),
       (err: Error) => this.fail(err),
     )
+  }
+
+  /**
+   * The whole state for a compaction, with `missed` applied first: stored
+   * rows this relay may not have had yet (another relay's newest, not yet
+   * arrived through the fanout). Applied as the fanout's updates are, so new
+   * content goes to this relay's peers and is not stored again; rows it holds
+   * already change nothing.
+   */
+  private stateWith(missed: Uint8Array[]): Uint8Array {
+    const doc = this.doc
+    for (const row of missed) {
+      try {
+        Y.applyUpdate(doc, row, REMOTE)
+      } catch (err) {
+        this.options.log.error({ doc: this.name, err }, 'skipping unreadable stored update')
+      }
+    }
+    const state = Y.encodeStateAsUpdate(doc)
+    this.wholeState = state
+    return state
   }
 
   /**

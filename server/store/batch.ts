@@ -7,10 +7,12 @@
  * with its resolvers for each of them was garbage the relay made per update.
  */
 
+import type { StateWith } from './store.js'
+
 /** A write a store commits as part of a batch. */
 export type StoreOp =
   | { kind: 'append'; name: string; data: Uint8Array }
-  | { kind: 'compact'; name: string; data: Uint8Array }
+  | { kind: 'compact'; name: string; state: StateWith }
   | { kind: 'title'; name: string; title: string }
 
 export class Batch {

@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { DocInfo, DocStore } from './store.js'
+import type { DocInfo, DocStore, StateWith } from './store.js'
 import { Batch, type StoreOp } from './batch.js'
 
 /** How hard a commit is made to stick. */
@@ -112,16 +112,17 @@ export class SqliteStore implements DocStore {
           this.stmts.setTitle.run({ name: op.name, now, title: op.title })
           continue
         }
-        const bytes = op.data.byteLength
         if (op.kind === 'compact') {
+          // One relay writes this file, so its log holds nothing the relay's document lacks.
+          const state = op.state([])
           this.stmts.deleteLog.run(op.name)
-          this.stmts.insert.run(op.name, op.name, op.data)
+          this.stmts.insert.run(op.name, op.name, state)
           this.stmts.touch.run({ name: op.name, now, bytes: 0 })
-          this.stmts.resetSize.run({ name: op.name, now, bytes })
+          this.stmts.resetSize.run({ name: op.name, now, bytes: state.byteLength })
           grown.delete(op.name)
         } else {
           this.stmts.insert.run(op.name, op.name, op.data)
-          grown.set(op.name, (grown.get(op.name) ?? 0) + bytes)
+          grown.set(op.name, (grown.get(op.name) ?? 0) + op.data.byteLength)
         }
       }
       for (const [name, bytes] of grown) this.stmts.touch.run({ name, now, bytes })
@@ -147,8 +148,8 @@ export class SqliteStore implements DocStore {
     return this.enqueue({ kind: 'append', name, data: update })
   }
 
-  compact(name: string, state: Uint8Array): Promise<void> {
-    return this.enqueue({ kind: 'compact', name, data: state })
+  compact(name: string, state: StateWith): Promise<void> {
+    return this.enqueue({ kind: 'compact', name, state })
   }
 
   setTitle(name: string, title: string): Promise<void> {

@@ -13,12 +13,13 @@ export interface DocStore {
   /** Appends one update to a document's log; resolves once it is committed. */
   append(name: string, update: Uint8Array): Promise<void>
   /**
-   * Replaces a document's whole log with one state update, atomically.
-   * `state` must contain everything appended so far; appends issued after
-   * this call are kept. A store shared by several relays may skip it while
-   * another relay compacts the same document (that one replaces the rows).
+   * Replaces a document's whole log with one state update, atomically: the
+   * one `state` encodes. Its rows must hold nothing beyond that state and
+   * `missed`; appends issued after this call are kept. A store shared by
+   * several relays may skip it while another relay compacts the same
+   * document (that one replaces the rows).
    */
-  compact(name: string, state: Uint8Array): Promise<void>
+  compact(name: string, state: StateWith): Promise<void>
   /** Records a document's title for listings (committed with the next group). */
   setTitle(name: string, title: string): Promise<void>
   /** Every stored document, most recently updated first. */
@@ -28,6 +29,14 @@ export interface DocStore {
   /** Commits what is pending and releases the backend. */
   close(): Promise<void>
 }
+
+/**
+ * Encodes a document's whole state for compaction, with `missed` taken in
+ * first: stored rows the caller's copy of the document may lack (another
+ * relay's newest). Called while the store writes the compaction, so the
+ * encoding is of the document as it is then.
+ */
+export type StateWith = (missed: Uint8Array[]) => Uint8Array
 
 /** What the store knows about a document without loading it. */
 export interface DocInfo {

@@ -195,6 +195,35 @@ test('compaction on either relay keeps every edit made on the other', async () =
   fresh.destroy()
 })
 
+test('a compaction takes in the rows its relay missed and sends them to its clients', { timeout: 20_000 }, async () => {
+  // A hears nothing from B (A has no Redis): B's edit reaches A only through
+  // the rows A's compaction reads. Merged into the compacted row without A
+  // applying it, it would be stored but never shown to A's clients.
+  const deaf = await startTestRelay(dir, { compactAfterUpdates: 3 })
+  relays.push(deaf)
+  const b = await relay()
+  const name = freshDoc()
+  const onA = await connectStockClient(deaf.port, name)
+  const onB = await connectStockClient(b.port, name)
+  const observer = await connectStockClient(b.port, name)
+  onB.text.insert(0, 'from B. ')
+  // B relays only what it committed.
+  await textIs(observer, 'from B. ')
+  for (let i = 0; i < 5; i++) onA.text.insert(onA.text.length, `a${i} `)
+  // Both wrote at the start of an empty document, so the order of the two parts is Yjs' choice.
+  await until(onA.doc, 'update', () => onA.text.length === 8 + 15)
+  const expected = onA.text.toString()
+  assert.match(expected, /from B\. /)
+  for (const c of [onA, onB, observer]) c.destroy()
+  await deaf.rooms.loaded(name)?.settled()
+  const rows = await deaf.store.load(name)
+  assert.ok(rows.length < 6, `the log should have been compacted, has ${rows.length} rows`)
+  const cold = await relay()
+  const fresh = await connectStockClient(cold.port, name)
+  assert.equal(fresh.text.toString(), expected)
+  fresh.destroy()
+})
+
 test('PostgreSQL stopped and started: nothing is relayed while it is down, and no acknowledged edit is lost', async () => {
   const [a, b] = [await relay(), await relay()]
   const name = freshDoc()

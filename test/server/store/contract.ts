@@ -16,7 +16,7 @@ export function storeContract(label: string, open: (key: string) => Promise<DocS
     doc.on('update', (u: Uint8Array) => updates.push(u))
     for (let i = 0; i < 5; i++) doc.getText('t').insert(0, `${i}`)
     for (const u of updates) await store.append('doc', u)
-    const compacted = store.compact('doc', Y.encodeStateAsUpdate(doc))
+    const compacted = store.compact('doc', () => Y.encodeStateAsUpdate(doc))
     doc.getText('t').insert(0, 'later ')
     const later = store.append('doc', updates.at(-1)!)
     await Promise.all([compacted, later])
