@@ -44,6 +44,21 @@ function childRelay() {
 
 const textIs = (client: StockClient, expected: string) => until(client.doc, 'update', () => client.text.toString() === expected)
 
+/**
+ * Once `writers` settled (the compactions the last updates triggered may
+ * still be committing): the document's log holds fewer than `rows` rows, and
+ * a relay loading it cold serves `expected`.
+ */
+async function assertCompactedAndWhole(writers: Relay[], name: string, rows: number, expected: string): Promise<void> {
+  await Promise.all(writers.map((r) => r.rooms.loaded(name)?.settled()))
+  const stored = await writers[0]!.store.load(name)
+  assert.ok(stored.length < rows, `the log should have been compacted, has ${stored.length} rows`)
+  const cold = await relay()
+  const fresh = await connectStockClient(cold.port, name)
+  assert.equal(fresh.text.toString(), expected)
+  fresh.destroy()
+}
+
 test('clients on two relays converge on concurrent edits and see each other\'s presence', async () => {
   const [a, b] = [await relay(), await relay()]
   const name = freshDoc()
@@ -184,15 +199,8 @@ test('compaction on either relay keeps every edit made on the other', async () =
   const expected = onA.text.toString()
   assert.equal(onB.text.toString(), expected)
   for (const c of [onA, onB]) c.destroy()
-  // The compactions the last updates triggered may still be committing.
-  await Promise.all([a, b].map((r) => r.rooms.loaded(name)?.settled()))
   // Both relays compacted at least once; what PostgreSQL holds is still everything.
-  const rows = await a.store.load(name)
-  assert.ok(rows.length < 60, `the log should have been compacted, has ${rows.length} rows`)
-  const cold = await relay()
-  const fresh = await connectStockClient(cold.port, name)
-  assert.equal(fresh.text.toString(), expected)
-  fresh.destroy()
+  await assertCompactedAndWhole([a, b], name, 60, expected)
 })
 
 test('a compaction takes in the rows its relay missed and sends them to its clients', { timeout: 20_000 }, async () => {
@@ -215,13 +223,7 @@ test('a compaction takes in the rows its relay missed and sends them to its clie
   const expected = onA.text.toString()
   assert.match(expected, /from B\. /)
   for (const c of [onA, onB, observer]) c.destroy()
-  await deaf.rooms.loaded(name)?.settled()
-  const rows = await deaf.store.load(name)
-  assert.ok(rows.length < 6, `the log should have been compacted, has ${rows.length} rows`)
-  const cold = await relay()
-  const fresh = await connectStockClient(cold.port, name)
-  assert.equal(fresh.text.toString(), expected)
-  fresh.destroy()
+  await assertCompactedAndWhole([deaf], name, 6, expected)
 })
 
 test('PostgreSQL stopped and started: nothing is relayed while it is down, and no acknowledged edit is lost', async () => {
