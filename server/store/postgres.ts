@@ -21,7 +21,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import * as Y from 'yjs'
 import type { Logger } from 'pino'
 import type { DocInfo, DocStore, StateWith } from './store.js'
 import { Batch, type StoreOp } from './batch.js'

@@ -14,10 +14,10 @@ export interface DocStore {
   append(name: string, update: Uint8Array): Promise<void>
   /**
    * Replaces a document's whole log with one state update, atomically: the
-   * one `state` encodes. Its rows must hold nothing beyond that state and
-   * `missed`; appends issued after this call are kept. A store shared by
-   * several relays may skip it while another relay compacts the same
-   * document (that one replaces the rows).
+   * one `state` encodes when handed the rows it replaces. Appends issued
+   * after this call are kept. A store shared by several relays may skip it
+   * while another relay compacts the same document (that one replaces the
+   * rows).
    */
   compact(name: string, state: StateWith): Promise<void>
   /** Records a document's title for listings (committed with the next group). */
