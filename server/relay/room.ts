@@ -296,21 +296,31 @@ export class Room {
     this.ydoc.destroy()
   }
 
+  /**
+   * Applies stored rows to the Y.Doc in one transaction with `origin`; false
+   * when some could not be read. A row Yjs cannot read must not make the
+   * whole document unreadable, so it is skipped and logged.
+   */
+  private applyStored(rows: Uint8Array[], origin: unknown): boolean {
+    let readable = true
+    this.ydoc.transact(() => {
+      for (const row of rows) {
+        try {
+          Y.applyUpdate(this.ydoc, row)
+        } catch (err) {
+          this.options.log.error({ doc: this.name, err }, 'skipping unreadable stored update')
+          readable = false
+        }
+      }
+    }, origin)
+    return readable
+  }
+
   /** Applies the stored log to the Y.Doc (see `unapplied`). */
   private hydrate(): void {
     const updates = this.unapplied ?? []
     this.unapplied = null
-    this.ydoc.transact(() => {
-      for (const update of updates) {
-        try {
-          Y.applyUpdate(this.ydoc, update)
-        } catch (err) {
-          // A row Yjs cannot read must not make the whole document unreadable.
-          this.options.log.error({ doc: this.name, err }, 'skipping unreadable stored update')
-          this.wholeState = null
-        }
-      }
-    }, HYDRATE)
+    if (!this.applyStored(updates, HYDRATE)) this.wholeState = null
     this.storedTitle = this.title()
     this.titleTouched = false
   }
@@ -443,13 +453,7 @@ export class Room {
    */
   private stateWith(missed: Uint8Array[]): Uint8Array {
     const doc = this.doc
-    for (const row of missed) {
-      try {
-        Y.applyUpdate(doc, row, REMOTE)
-      } catch (err) {
-        this.options.log.error({ doc: this.name, err }, 'skipping unreadable stored update')
-      }
-    }
+    this.applyStored(missed, REMOTE)
     const state = Y.encodeStateAsUpdate(doc)
     this.wholeState = state
     return state
