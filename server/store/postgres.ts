@@ -31,8 +31,18 @@ export interface PostgresStoreOptions {
   log: Logger
   /** Longest wait between two attempts of a batch while PostgreSQL is away. */
   maxRetryDelayMs?: number
+  /** How long a connection beyond the warm ones (WARM_CONNECTIONS) may sit idle before it is closed. */
+  idleConnectionMs?: number
 }
 
+/**
+ * Connections kept open however long the relay sits idle: the group commit's
+ * and one for loads and versions beside it. pg's pool would close every idle
+ * connection after ten seconds, so the first edit after a pause waited for a
+ * new connection and a cold PostgreSQL backend (its catalog caches empty)
+ * before it could be committed, and so relayed.
+ */
+const WARM_CONNECTIONS = 2
 
 /** Bump when the schema changes, and add the step to MIGRATIONS. */
 const MIGRATIONS: string[] = [
@@ -199,7 +209,14 @@ export class PostgresStore implements DocStore {
 
   private constructor(private readonly options: PostgresStoreOptions) {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 1000
-    this.pool = new pg.Pool({ connectionString: options.url, max: 8, connectionTimeoutMillis: 5000, keepAlive: true })
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: 8,
+      min: WARM_CONNECTIONS,
+      idleTimeoutMillis: options.idleConnectionMs ?? 10_000,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    })
     // An idle connection that dies (server restart) must not crash the relay;
     // the next query opens a fresh one.
     this.pool.on('error', (err) => options.log.warn({ err: err.message }, 'PostgreSQL connection lost'))

@@ -3,6 +3,8 @@
  * contract, group commit, several relays writing one document, concurrent
  * start-up, and an outage of the database.
  */
+import { once } from 'node:events'
+import { setTimeout as delay } from 'node:timers/promises'
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
@@ -220,6 +222,28 @@ test("a relay's compaction does not wait for another relay's: it leaves the rows
   assert.equal(rows.length, 1)
   assert.equal(textOf(rows), 'ab')
   await Promise.all([other.end(), store.close()])
+})
+
+test('two connections stay open while the relay is idle, so the first commit after a pause opens none', async () => {
+  // A short idle time stands in for pg's ten seconds.
+  const store = await PostgresStore.open({ url: await database('warm'), log, idleConnectionMs: 20 })
+  const pool = store.connections
+  let connected = pool.totalCount
+  let removed = 0 // said once a closed connection has ended
+  pool.on('connect', () => connected++)
+  pool.on('remove', () => removed++)
+  // Loads side by side open more connections than are kept warm ...
+  await Promise.all(Array.from({ length: 4 }, (_, i) => store.load(`doc${i}`)))
+  assert.ok(connected > 2, `${connected} connections`)
+  // ... and those beyond two close once idle, ...
+  while (connected - removed > 2) await once(pool, 'remove')
+  // ... but the two stay, however long after their idle time.
+  const closedOne = await Promise.race([once(pool, 'remove').then(() => true), delay(300).then(() => false)])
+  assert.equal(closedOne, false)
+  const before = connected
+  await store.append('doc0', new Uint8Array([1]))
+  assert.equal(connected, before)
+  await store.close()
 })
 
 test('relays starting together on an empty database create the schema once', async () => {
