@@ -111,6 +111,30 @@ test('a peer never sees an update before the store has committed it', async () =
   removeDir(dir)
 })
 
+test('a stored update Yjs cannot read is skipped: the rest of the document is served and stays editable', async () => {
+  const dir = tempDir()
+  const store = await openTestStore(dir)
+  const written = new Y.Doc()
+  const updates: Uint8Array[] = []
+  written.on('update', (u: Uint8Array) => updates.push(u))
+  written.getText('t').insert(0, 'before ')
+  written.getText('t').insert(7, 'after')
+  // Two good rows with one between them that Yjs cannot read (a torn write, a bug elsewhere).
+  await store.append('torn', updates[0]!)
+  await store.append('torn', new Uint8Array([1, 5]))
+  await store.append('torn', updates[1]!)
+  const relay = await startTestRelay(dir, {}, store)
+  const a = await connectStockClient(relay.port, 'torn')
+  assert.equal(a.text.toString(), 'before after')
+  a.text.insert(0, '> ')
+  const b = await connectStockClient(relay.port, 'torn')
+  await until(b.doc, 'update', () => b.text.toString() === '> before after')
+  a.destroy()
+  b.destroy()
+  await relay.close()
+  removeDir(dir)
+})
+
 test('compaction replaces the log with one row and keeps the content identical', async () => {
   const dir = tempDir()
   const relay = await startTestRelay(dir, { compactAfterUpdates: 10 })
