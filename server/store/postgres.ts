@@ -132,6 +132,20 @@ function toBytes(buffer: Buffer): Uint8Array {
 type AppendOp = Extract<StoreOp, { kind: 'append' }>
 
 /**
+ * Writes a compaction: deletes the rows it replaces, inserts the merged row
+ * and folds every relay's size delta into docs.size, which changes by the
+ * merged row less the rows actually deleted. $1 name, $2 the replaced rows'
+ * seqs, $3 the merged row, $4 now.
+ */
+const COMPACT_SQL = `
+  WITH replaced AS (DELETE FROM updates WHERE seq = ANY($2::bigint[]) RETURNING octet_length(data) AS bytes),
+       merged AS (INSERT INTO updates (doc, data) VALUES ($1, $3)),
+       folded AS (DELETE FROM doc_deltas WHERE doc = $1 RETURNING size)
+  INSERT INTO docs (name, created_at, updated_at, size)
+  SELECT $1, $4, $4, octet_length($3::bytea) - (SELECT COALESCE(sum(bytes), 0) FROM replaced) + (SELECT COALESCE(sum(size), 0) FROM folded)
+  ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at, size = docs.size + EXCLUDED.size`
+
+/**
  * A run of appends as one statement: the rows in order, a `docs` row for a
  * document that has none, and this store's `doc_deltas` row of each document
  * (size, last change) brought up to date. One statement means one round
@@ -450,18 +464,12 @@ export class PostgresStore implements DocStore {
       this.options.log.debug({ doc: name }, 'compaction skipped: another relay is compacting this document')
       return
     }
+    // Read after the lock is held, in a statement (and snapshot) of its own,
+    // so no compaction committed just before is missed.
     const { rows } = await client.query<{ seq: string; data: Buffer }>('SELECT seq, data FROM updates WHERE doc = $1', [name])
     const merged = state(rows.map((r) => toBytes(r.data)))
-    await client.query('DELETE FROM updates WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)])
-    await client.query('INSERT INTO updates (doc, data) VALUES ($1, $2)', [name, toBuffer(merged)])
-    const replaced = rows.reduce((sum, r) => sum + r.data.byteLength, 0)
-    await client.query(
-      `WITH folded AS (DELETE FROM doc_deltas WHERE doc = $1 RETURNING size)
-       INSERT INTO docs (name, created_at, updated_at, size)
-       SELECT $1, $2, $2, $3::bigint + (SELECT COALESCE(sum(size), 0) FROM folded)
-       ON CONFLICT (name) DO UPDATE SET updated_at = EXCLUDED.updated_at, size = docs.size + EXCLUDED.size`,
-      [name, now, merged.byteLength - replaced],
-    )
+    // One statement, one round trip (the relay's commits wait behind a compaction).
+    await client.query(COMPACT_SQL, [name, rows.map((r) => r.seq), toBuffer(merged), now])
   }
 
   private assertOpen(): void {
