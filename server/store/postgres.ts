@@ -175,10 +175,22 @@ const APPEND_SQL = `
   SELECT name, $6, size, $5 FROM unnest($3::text[], $4::bigint[]) AS s(name, size)
   ON CONFLICT (doc, writer) DO UPDATE SET size = doc_deltas.size + EXCLUDED.size, updated_at = EXCLUDED.updated_at`
 
-function appendParams(run: AppendOp[], now: number, writer: string): unknown[] {
+/**
+ * APPEND_SQL for `run`, as a named statement: pg prepares it once per
+ * connection, and PostgreSQL then skips parsing and planning it on every
+ * group commit (an append on the store alone: median 0.96 / 0.90 ms unnamed,
+ * 0.71 / 0.64 ms named). A pooler between the relay and PostgreSQL must keep
+ * prepared statements (PgBouncer: session pooling, or transaction pooling
+ * with max_prepared_statements).
+ */
+function appendQuery(run: AppendOp[], now: number, writer: string): pg.QueryConfig {
   const sizes = new Map<string, number>()
   for (const o of run) sizes.set(o.name, (sizes.get(o.name) ?? 0) + o.data.byteLength)
-  return [run.map((o) => o.name), run.map((o) => toBuffer(o.data)), [...sizes.keys()], [...sizes.values()], now, writer]
+  return {
+    name: 'tandem_append',
+    text: APPEND_SQL,
+    values: [run.map((o) => o.name), run.map((o) => toBuffer(o.data)), [...sizes.keys()], [...sizes.values()], now, writer],
+  }
 }
 
 /**
@@ -388,7 +400,7 @@ export class PostgresStore implements DocStore {
     const steps: Array<() => Promise<unknown>> = []
     if (writes.length > 0) {
       const appends = onlyAppends(writes)
-      steps.push(appends ? () => this.pool.query(APPEND_SQL, appendParams(appends, Date.now(), this.writer)) : () => inTransaction(this.pool, (client) => this.write(client, writes)))
+      steps.push(appends ? () => this.pool.query(appendQuery(appends, Date.now(), this.writer)) : () => inTransaction(this.pool, (client) => this.write(client, writes)))
     }
     for (const op of batch.ops) {
       if (op.kind === 'compact') steps.push(() => inTransaction(this.pool, (client) => this.compactLocked(client, op.name, op.state, Date.now())))
@@ -436,7 +448,7 @@ export class PostgresStore implements DocStore {
       while (j < ops.length && ops[j]!.kind === 'append') j++
       const run = ops.slice(i, j) as AppendOp[]
       i = j
-      await client.query(APPEND_SQL, appendParams(run, now, this.writer))
+      await client.query(appendQuery(run, now, this.writer))
     }
   }
 

@@ -91,6 +91,18 @@ test('a group commit of appends is one statement: one round trip to PostgreSQL',
   await store.close()
 })
 
+test("the group commit's statement is prepared once per connection, not parsed and planned at every commit", async () => {
+  const store = await open('prepared')
+  await store.append('a', new Uint8Array([1]))
+  await store.append('a', new Uint8Array([2]))
+  // One after another, so both used the same connection, and the pool hands that one out next.
+  const { rows } = await store.connections.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO doc_deltas%'",
+  )
+  assert.equal(rows[0]!.n, 1)
+  await store.close()
+})
+
 test('compaction by one relay keeps the rows another relay wrote that it never saw', async () => {
   const [a, b] = [await open('shared'), await open('shared')]
   const onA = recordingDoc()
