@@ -432,8 +432,10 @@ export class Room {
     let bytes = 0
     const compacted = this.store.compact(this.name, (missed) => {
       const state = this.stateWith(missed)
+      // A store that retries the compaction (PostgreSQL after an outage) calls this again:
+      // the log holds one state, so count the newest in place of the last.
+      this.logBytes += state.byteLength - bytes
       bytes = state.byteLength
-      this.logBytes += bytes
       return state
     })
     // Part of what settled() waits for, so shutdown and unloading never cut a compaction short.
