@@ -45,3 +45,40 @@ export class Batch {
     this.reject(err)
   }
 }
+
+/**
+ * The write side both stores share: every write joins the pending batch, and
+ * one turn of the event loop after a batch's first write the store writes it
+ * (`flushPending`). Subclasses decide how a batch is written and how they close.
+ */
+export abstract class GroupCommitStore {
+  /** The batch gathering this turn's writes (null when none is waiting). */
+  protected pending: Batch | null = null
+  protected closed = false
+
+  append(name: string, update: Uint8Array): Promise<void> {
+    return this.enqueue({ kind: 'append', name, data: update })
+  }
+
+  compact(name: string, state: StateWith): Promise<void> {
+    return this.enqueue({ kind: 'compact', name, state })
+  }
+
+  setTitle(name: string, title: string): Promise<void> {
+    return this.enqueue({ kind: 'title', name, title })
+  }
+
+  /** Writes the pending batch, or chains it after the one being written. */
+  protected abstract flushPending(): void
+
+  private enqueue(op: StoreOp): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'))
+    if (!this.pending) {
+      this.pending = new Batch()
+      // Gather what arrives in this turn of the event loop (and, for a store
+      // that commits asynchronously, while the previous batch is in flight).
+      setImmediate(() => this.flushPending())
+    }
+    return this.pending.add(op)
+  }
+}

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import type { DocInfo, DocStore, StateWith } from './store.js'
-import { Batch, type StoreOp } from './batch.js'
+import { GroupCommitStore, type Batch, type StoreOp } from './batch.js'
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -223,17 +223,16 @@ function onlyAppends(ops: StoreOp[]): AppendOp[] | null {
   return ops.every((o) => o.kind === 'append') ? (ops as AppendOp[]) : null
 }
 
-export class PostgresStore implements DocStore {
+export class PostgresStore extends GroupCommitStore implements DocStore {
   private readonly pool: pg.Pool
-  private pending: Batch | null = null
   /** The batch being written, if any; the next one waits for it. */
   private flushing: Promise<void> | null = null
-  private closed = false
   private readonly maxRetryDelayMs: number
   /** This store's key in doc_deltas. */
   private readonly writer = randomUUID()
 
   private constructor(private readonly options: PostgresStoreOptions) {
+    super()
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 1000
     this.pool = new pg.Pool({
       connectionString: options.url,
@@ -313,18 +312,6 @@ export class PostgresStore implements DocStore {
     }
   }
 
-  append(name: string, update: Uint8Array): Promise<void> {
-    return this.enqueue({ kind: 'append', name, data: update })
-  }
-
-  compact(name: string, state: StateWith): Promise<void> {
-    return this.enqueue({ kind: 'compact', name, state })
-  }
-
-  setTitle(name: string, title: string): Promise<void> {
-    return this.enqueue({ kind: 'title', name, title })
-  }
-
   async list(): Promise<DocInfo[]> {
     this.assertOpen()
     const { rows } = await this.pool.query<DocInfo>(
@@ -354,15 +341,8 @@ export class PostgresStore implements DocStore {
     await this.pool.end()
   }
 
-  private enqueue(op: StoreOp): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('store is closed'))
-    if (!this.pending) {
-      this.pending = new Batch()
-      // Gather what arrives in this turn of the event loop, or while the
-      // previous batch is still being committed.
-      setImmediate(() => void this.flushNext())
-    }
-    return this.pending.add(op)
+  protected flushPending(): void {
+    void this.flushNext()
   }
 
   /** Starts writing the pending batch unless one is in flight (it chains on). */

@@ -10,8 +10,8 @@
 import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { DocInfo, DocStore, StateWith } from './store.js'
-import { Batch, type StoreOp } from './batch.js'
+import type { DocInfo, DocStore } from './store.js'
+import { GroupCommitStore, type StoreOp } from './batch.js'
 
 /** How hard a commit is made to stick. */
 export type Durability = 'process' | 'fsync'
@@ -59,15 +59,14 @@ function migrateUpdatesTable(db: Database.Database): void {
   })()
 }
 
-export class SqliteStore implements DocStore {
+export class SqliteStore extends GroupCommitStore implements DocStore {
   private readonly db: Database.Database
-  private pending: Batch | null = null
-  private closed = false
   private readonly stmts
   /** Writes a batch's operations in one transaction. */
   private readonly writeBatch: (ops: StoreOp[], now: number) => void
 
   constructor(options: SqliteStoreOptions) {
+    super()
     mkdirSync(options.dataDir, { recursive: true })
     this.db = new Database(join(options.dataDir, 'tandem.db'))
     this.db.pragma('journal_mode = WAL')
@@ -144,18 +143,6 @@ export class SqliteStore implements DocStore {
     return (this.stmts.load.all(name) as Buffer[]).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
   }
 
-  append(name: string, update: Uint8Array): Promise<void> {
-    return this.enqueue({ kind: 'append', name, data: update })
-  }
-
-  compact(name: string, state: StateWith): Promise<void> {
-    return this.enqueue({ kind: 'compact', name, state })
-  }
-
-  setTitle(name: string, title: string): Promise<void> {
-    return this.enqueue({ kind: 'title', name, title })
-  }
-
   async list(): Promise<DocInfo[]> {
     this.assertOpen()
     return this.stmts.list.all() as DocInfo[]
@@ -181,13 +168,8 @@ export class SqliteStore implements DocStore {
     this.db.close()
   }
 
-  private enqueue(op: StoreOp): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('store is closed'))
-    if (!this.pending) {
-      this.pending = new Batch()
-      setImmediate(() => this.flush())
-    }
-    return this.pending.add(op)
+  protected flushPending(): void {
+    this.flush()
   }
 
   /** Writes every queued operation in one transaction, then settles them. */
