@@ -26,6 +26,7 @@ import type { DocStore } from '../store/store.js'
 import { Refusal, type UnsavedBytes } from '../limits.js'
 import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
 import { REMOTE, type RoomFanout } from './fanout.js'
+import { releaseFinishedTransactions } from './transactions.js'
 
 /** What a room needs from a connection. */
 export interface Peer {
@@ -123,6 +124,7 @@ export class Room {
     updates: Uint8Array[],
   ) {
     this.ydoc = new Y.Doc({ gc: true })
+    releaseFinishedTransactions(this.ydoc)
     this.unapplied = updates.length > 0 ? updates : null
     // A single row is the whole document (a compacted state or its only update).
     this.wholeState = updates.length === 1 ? updates[0]! : null

@@ -143,3 +143,23 @@ test('GET /api/docs lists stored documents newest first with the title the relay
   assert.equal(docs.find((d) => d.name === newer)!.title, 'Q3 Quarterly plan')
   for (const c of [a, b, watcher]) c.destroy()
 })
+
+test("a document in memory lets go of each finished transaction (Yjs' cleanup list is emptied)", async () => {
+  // Yjs leaves the list holding a document's last transaction for the garbage
+  // collector; a relay whose documents keep it pays for it in full collections
+  // (server/relay/transactions.ts). Read here after the relay's own listener.
+  const name = freshDoc()
+  const a = await connectStockClient(relay.port, name)
+  const observer = await connectStockClient(relay.port, name)
+  const doc = relay.rooms.loaded(name)!.doc
+  const left: number[] = []
+  doc.on('afterAllTransactions', (_doc: unknown, transactions: unknown[]) => left.push(transactions.length))
+  a.text.insert(0, 'one')
+  await until(observer.doc, 'update', () => observer.text.length === 3)
+  a.text.insert(3, ' two')
+  await until(observer.doc, 'update', () => observer.text.length === 7)
+  assert.ok(left.length >= 2, `the relay's document ran ${left.length} transactions`)
+  assert.deepEqual(left, left.map(() => 0))
+  a.destroy()
+  observer.destroy()
+})
