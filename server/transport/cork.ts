@@ -10,8 +10,14 @@
  */
 import type { Duplex } from 'node:stream'
 
-/** Sockets corked in this tick. */
-const corked = new Set<Duplex>()
+/**
+ * Sockets corked in this tick: a new Set each tick, not one Set cleared. V8
+ * links a cleared (or outgrown) Set's old table to its new one; once the
+ * long-lived Set's table had reached the old generation, that link kept every
+ * later table alive through young collections, and each was promoted to the
+ * old generation in its turn (bench/README.md, eighth round).
+ */
+let corked = new Set<Duplex>()
 
 /** Holds writes to `socket` until the end of the current tick. */
 export function corkForThisTick(socket: Duplex): void {
@@ -22,8 +28,9 @@ export function corkForThisTick(socket: Duplex): void {
 }
 
 function uncorkAll(): void {
-  // uncork() may write, and a write may call back into the relay; iterate a copy.
-  const sockets = [...corked]
-  corked.clear()
+  // uncork() may write, and a write may call back into the relay and cork
+  // again: that goes into the next tick's Set.
+  const sockets = corked
+  corked = new Set()
   for (const socket of sockets) socket.uncork()
 }
