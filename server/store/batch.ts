@@ -5,6 +5,7 @@
  * fails as a whole, so every operation in it shares one promise: a relay
  * under load hands the store thousands of updates a second, and a promise
  * with its resolvers for each of them was garbage the relay made per update.
+ * GroupCommitStore below is the part of both stores that fills the batch.
  */
 
 import type { StateWith } from './store.js'

@@ -150,7 +150,7 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
 
   async delete(name: string): Promise<void> {
     this.assertOpen()
-    if (this.pending) this.flush()
+    if (this.pending) this.flushPending()
     // The versions table exists once a SqliteVersionStore has opened this file.
     const hasVersions = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'").get() !== undefined
     this.db.transaction(() => {
@@ -163,17 +163,13 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
 
   async close(): Promise<void> {
     if (this.closed) return
-    if (this.pending) this.flush()
+    if (this.pending) this.flushPending()
     this.closed = true
     this.db.close()
   }
 
-  protected flushPending(): void {
-    this.flush()
-  }
-
   /** Writes every queued operation in one transaction, then settles them. */
-  private flush(): void {
+  protected flushPending(): void {
     const batch = this.pending
     if (!batch) return
     this.pending = null
