@@ -24,6 +24,33 @@ export interface SqliteStoreOptions {
    * 'fsync' (synchronous=FULL): a commit also survives power loss.
    */
   durability: Durability
+  /** How long a document's size and modification time may wait before its docs row gets them (ms). */
+  metadataIntervalMs?: number
+}
+
+/**
+ * A document's size and modification time reach its docs row at most this
+ * often, not with every commit: under many documents nearly every group
+ * commit held one update, and updating that document's docs row put a second
+ * page into the commit (a quarter of the store's CPU per update; bench/README,
+ * ninth round). What is owed stays in memory meanwhile and list() adds it, so
+ * the API is never behind; after a crash a row may lag by up to this long,
+ * and load() puts its size right again.
+ */
+const METADATA_INTERVAL_MS = 1000
+
+/** Size and modification time appended to a document since its docs row last got them. */
+interface OwedMetadata {
+  bytes: number
+  at: number
+}
+
+/** What a written batch changed in documents' metadata. */
+interface BatchWritten {
+  /** Bytes appended per document (after its compaction, when it was compacted too). */
+  grown: Map<string, OwedMetadata>
+  /** Documents whose size the batch set outright: nothing appended before it is owed any more. */
+  compacted: Set<string>
 }
 
 /**
@@ -62,11 +89,21 @@ function migrateUpdatesTable(db: Database.Database): void {
 export class SqliteStore extends GroupCommitStore implements DocStore {
   private readonly db: Database.Database
   private readonly stmts
-  /** Writes a batch's operations in one transaction. */
-  private readonly writeBatch: (ops: StoreOp[], now: number) => void
+  /**
+   * Writes a batch's operations in one transaction, and the owed metadata
+   * with them when `withOwed`.
+   */
+  private readonly writeBatch: (ops: StoreOp[], now: number, withOwed: boolean) => BatchWritten
+  /** Per document: what was committed to its log but is not yet in its docs row. */
+  private owed = new Map<string, OwedMetadata>()
+  private readonly metadataIntervalMs: number
+  private metadataTimer: NodeJS.Timeout | null = null
+  /** The metadata timer fired while a batch was pending: that batch writes the owed rows. */
+  private metadataDue = false
 
   constructor(options: SqliteStoreOptions) {
     super()
+    this.metadataIntervalMs = options.metadataIntervalMs ?? METADATA_INTERVAL_MS
     mkdirSync(options.dataDir, { recursive: true })
     this.db = new Database(join(options.dataDir, 'tandem.db'))
     this.db.pragma('journal_mode = WAL')
@@ -90,9 +127,12 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
       // the end of the document's own range of the key, the page the row then goes into.
       insert: this.db.prepare('INSERT INTO updates (doc, seq, data) VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM updates WHERE doc = ?), ?)'),
       deleteLog: this.db.prepare('DELETE FROM updates WHERE doc = ?'),
+      // The row a document is listed by, from its first append on; size and time come later.
+      ensureRow: this.db.prepare('INSERT OR IGNORE INTO docs (name, created_at, updated_at, size) VALUES (?, ?, ?, 0)'),
       touch: this.db.prepare(`
         INSERT INTO docs (name, created_at, updated_at, size) VALUES (@name, @now, @now, @bytes)
-        ON CONFLICT (name) DO UPDATE SET updated_at = @now, size = size + @bytes`),
+        ON CONFLICT (name) DO UPDATE SET updated_at = max(updated_at, @now), size = size + @bytes`),
+      sizeOf: this.db.prepare('SELECT size FROM docs WHERE name = ?').pluck(),
       resetSize: this.db.prepare('UPDATE docs SET size = @bytes, updated_at = @now WHERE name = @name'),
       setTitle: this.db.prepare(`
         INSERT INTO docs (name, created_at, updated_at, size, title) VALUES (@name, @now, @now, 0, @title)
@@ -102,10 +142,10 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     }
     // Built once: each transaction() call makes four wrapper functions, 1.6-1.9 % of the busy
     // relay's main thread in scenario 1's profile when it was called per group commit.
-    this.writeBatch = this.db.transaction((ops: StoreOp[], now: number) => {
-      // Appended bytes per document: one docs-row update per document per
-      // batch, not one per update (it was half the statements under load).
-      const grown = new Map<string, number>()
+    this.writeBatch = this.db.transaction((ops: StoreOp[], now: number, withOwed: boolean) => {
+      // Appended bytes per document in this batch.
+      const grown = new Map<string, OwedMetadata>()
+      const compacted = new Set<string>()
       for (const op of ops) {
         if (op.kind === 'title') {
           this.stmts.setTitle.run({ name: op.name, now, title: op.title })
@@ -119,12 +159,22 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
           this.stmts.touch.run({ name: op.name, now, bytes: 0 })
           this.stmts.resetSize.run({ name: op.name, now, bytes: state.byteLength })
           grown.delete(op.name)
+          compacted.add(op.name)
         } else {
           this.stmts.insert.run(op.name, op.name, op.data)
-          grown.set(op.name, (grown.get(op.name) ?? 0) + op.data.byteLength)
+          const entry = grown.get(op.name)
+          if (entry) entry.bytes += op.data.byteLength
+          else {
+            grown.set(op.name, { bytes: op.data.byteLength, at: now })
+            this.stmts.ensureRow.run(op.name, now, now)
+          }
         }
       }
-      for (const [name, bytes] of grown) this.stmts.touch.run({ name, now, bytes })
+      if (withOwed) {
+        for (const [name, owed] of this.owed) if (!compacted.has(name)) this.stmts.touch.run({ name, now: owed.at, bytes: owed.bytes })
+        for (const [name, { bytes }] of grown) this.stmts.touch.run({ name, now, bytes })
+      }
+      return { grown, compacted }
     })
   }
 
@@ -140,17 +190,46 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     this.assertOpen()
     // Reads committed rows only, like any other backend would. The relay never
     // loads a document while appends to it are still pending.
-    return (this.stmts.load.all(name) as Buffer[]).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
+    const rows = this.stmts.load.all(name) as Buffer[]
+    this.correctSize(name, rows)
+    return rows.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
+  }
+
+  /**
+   * A relay killed within a second of an append left its docs row short of
+   * those bytes (they were owed); the log just read says what the size is.
+   */
+  private correctSize(name: string, rows: Buffer[]): void {
+    const stored = this.stmts.sizeOf.get(name) as number | undefined
+    if (stored === undefined) return
+    let size = 0
+    for (const row of rows) size += row.byteLength
+    const owed = this.owed.get(name)
+    const missing = size - stored - (owed?.bytes ?? 0)
+    if (missing === 0) return
+    // A time of 0 leaves the row's modification time as it is.
+    if (owed) owed.bytes += missing
+    else this.owed.set(name, { bytes: missing, at: 0 })
+    this.writeOwedLater()
   }
 
   async list(): Promise<DocInfo[]> {
     this.assertOpen()
-    return this.stmts.list.all() as DocInfo[]
+    const docs = this.stmts.list.all() as DocInfo[]
+    if (this.owed.size === 0) return docs
+    for (const doc of docs) {
+      const owed = this.owed.get(doc.name)
+      if (!owed) continue
+      doc.size += owed.bytes
+      doc.updatedAt = Math.max(doc.updatedAt, owed.at)
+    }
+    return docs.sort((a, b) => b.updatedAt - a.updatedAt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
   async delete(name: string): Promise<void> {
     this.assertOpen()
     if (this.pending) this.flushPending()
+    this.owed.delete(name)
     // The versions table exists once a SqliteVersionStore has opened this file.
     const hasVersions = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'").get() !== undefined
     this.db.transaction(() => {
@@ -164,6 +243,9 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
   async close(): Promise<void> {
     if (this.closed) return
     if (this.pending) this.flushPending()
+    if (this.metadataTimer) clearTimeout(this.metadataTimer)
+    this.metadataTimer = null
+    this.writeOwed()
     this.closed = true
     this.db.close()
   }
@@ -173,13 +255,55 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     const batch = this.pending
     if (!batch) return
     this.pending = null
+    const withOwed = this.metadataDue
+    let written: BatchWritten
     try {
-      this.writeBatch(batch.ops, Date.now())
+      written = this.writeBatch(batch.ops, Date.now(), withOwed)
     } catch (err) {
       batch.failed(err as Error)
       return
     }
+    if (withOwed) {
+      this.metadataDue = false
+      this.owed = new Map()
+    } else {
+      for (const name of written.compacted) this.owed.delete(name)
+      for (const [name, { bytes, at }] of written.grown) {
+        const owed = this.owed.get(name)
+        if (owed) {
+          owed.bytes += bytes
+          owed.at = at
+        } else this.owed.set(name, { bytes, at })
+      }
+      this.writeOwedLater()
+    }
     batch.committed()
+  }
+
+  /** Arms the timer that writes the owed metadata, unless it is armed or nothing is owed. */
+  private writeOwedLater(): void {
+    if (this.metadataTimer || this.owed.size === 0 || this.closed) return
+    this.metadataTimer = setTimeout(() => {
+      this.metadataTimer = null
+      if (this.closed) return
+      // A batch is gathering: it writes them in its own transaction.
+      if (this.pending) this.metadataDue = true
+      else this.writeOwed()
+    }, this.metadataIntervalMs)
+    // Owed metadata never holds a process open: close() writes it.
+    this.metadataTimer.unref()
+  }
+
+  /** Writes every owed size and time to the docs rows now. */
+  private writeOwed(): void {
+    if (this.owed.size === 0) return
+    try {
+      this.writeBatch([], 0, true)
+      this.owed = new Map()
+    } catch {
+      // The rows stay owed (list() still shows them) and the next try comes with the timer.
+      this.writeOwedLater()
+    }
   }
 
   private assertOpen(): void {

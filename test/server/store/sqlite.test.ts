@@ -68,6 +68,62 @@ test('a database from before the keyed log keeps every row, in order, and takes 
   removeDir(dir)
 })
 
+/** The docs row of `name` as another connection to the file sees it. */
+function docsRow(dir: string, name: string): { size: number; updated_at: number } | undefined {
+  const reader = new Database(join(dir, 'tandem.db'), { readonly: true })
+  try {
+    return reader.prepare('SELECT size, updated_at FROM docs WHERE name = ?').get(name) as { size: number; updated_at: number } | undefined
+  } finally {
+    reader.close()
+  }
+}
+
+test('a commit writes the document row once, not its size each time; the list shows the size at once', async () => {
+  const dir = tempDir()
+  // Long enough that the owed metadata cannot be written during the test.
+  const store = new SqliteStore({ dataDir: dir, durability: 'process', metadataIntervalMs: 60_000 })
+  await store.append('doc', new Uint8Array(10))
+  await store.append('doc', new Uint8Array(5))
+  // Listed from the first append on; the size is owed, not written with every commit.
+  assert.equal(docsRow(dir, 'doc')!.size, 0)
+  assert.equal((await store.list()).find((d) => d.name === 'doc')!.size, 15)
+  await store.close()
+  // Closing writes what was owed.
+  assert.equal(docsRow(dir, 'doc')!.size, 15)
+  removeDir(dir)
+})
+
+test('owed sizes and times reach the document rows when the interval has passed, beside a gathering batch too', async () => {
+  const dir = tempDir()
+  const store = new SqliteStore({ dataDir: dir, durability: 'process', metadataIntervalMs: 20 })
+  await store.append('a', new Uint8Array(3))
+  const before = Date.now()
+  await store.append('b', new Uint8Array(4))
+  await store.append('c', new Uint8Array(1))
+  // Appends keep coming, so the timer most often finds a batch gathering.
+  while (docsRow(dir, 'a')!.size !== 3 || docsRow(dir, 'b')!.size !== 4) await store.append('c', new Uint8Array(1))
+  assert.ok(docsRow(dir, 'b')!.updated_at >= before)
+  const list = await store.list()
+  assert.equal(list.find((d) => d.name === 'c')!.size, (await store.load('c')).length)
+  await store.close()
+  removeDir(dir)
+})
+
+test('a relay killed before the sizes were written: loading the document puts its size right', async () => {
+  const dir = tempDir()
+  const killed = new SqliteStore({ dataDir: dir, durability: 'process', metadataIntervalMs: 60_000 })
+  await killed.append('doc', new Uint8Array(7))
+  await killed.append('doc', new Uint8Array(2))
+  // Not closed, as after a SIGKILL: its owed metadata never reaches the file.
+  const store = new SqliteStore({ dataDir: dir, durability: 'process', metadataIntervalMs: 60_000 })
+  assert.equal((await store.list()).find((d) => d.name === 'doc')!.size, 0)
+  assert.equal((await store.load('doc')).length, 2, 'every committed row survives')
+  assert.equal((await store.list()).find((d) => d.name === 'doc')!.size, 9)
+  await store.close()
+  assert.equal(docsRow(dir, 'doc')!.size, 9)
+  removeDir(dir)
+})
+
 const base = tempDir()
 after(() => removeDir(base))
 storeContract('SQLite', async (key) => new SqliteStore({ dataDir: join(base, key), durability: 'process' }))
