@@ -56,6 +56,16 @@ export abstract class GroupCommitStore {
   /** The batch gathering this turn's writes (null when none is waiting). */
   protected pending: Batch | null = null
   protected closed = false
+  /**
+   * Least time from the start of one commit to the start of the next (ms);
+   * 0 commits in every turn of the event loop that has writes. A store sets
+   * it when each commit has a cost of its own that gathering saves.
+   */
+  protected minCommitGapMs = 0
+  /** When the last gathered batch was handed to flushPending (performance.now()). */
+  private lastFlushAt = -Infinity
+  /** Set while a gathered batch waits for the gap to pass. */
+  private gapTimer: NodeJS.Timeout | null = null
 
   append(name: string, update: Uint8Array): Promise<void> {
     return this.enqueue({ kind: 'append', name, data: update })
@@ -77,9 +87,24 @@ export abstract class GroupCommitStore {
     if (!this.pending) {
       this.pending = new Batch()
       // Gather what arrives in this turn of the event loop (and, for a store
-      // that commits asynchronously, while the previous batch is in flight).
-      setImmediate(() => this.flushPending())
+      // that commits asynchronously, while the previous batch is in flight),
+      // or until the gap since the last commit has passed.
+      const wait = this.lastFlushAt + this.minCommitGapMs - performance.now()
+      if (wait > 0) this.gapTimer = setTimeout(this.flushGathered, wait)
+      else setImmediate(this.flushGathered)
     }
     return this.pending.add(op)
+  }
+
+  private readonly flushGathered = (): void => {
+    this.gapTimer = null
+    this.lastFlushAt = performance.now()
+    this.flushPending()
+  }
+
+  /** Drops the wait for the gap (a closing store writes its batch at once and keeps no timer). */
+  protected stopWaitingForGap(): void {
+    if (this.gapTimer) clearTimeout(this.gapTimer)
+    this.gapTimer = null
   }
 }

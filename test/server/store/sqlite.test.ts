@@ -68,6 +68,32 @@ test('a database from before the keyed log keeps every row, in order, and takes 
   removeDir(dir)
 })
 
+test('a busy store waits out the commit gap, so appends from later turns share the next commit; an idle one commits at once', async () => {
+  const dir = tempDir()
+  const store = new SqliteStore({ dataDir: dir, durability: 'process', minCommitGapMs: 60_000 })
+  const reader = new Database(join(dir, 'tandem.db'), { readonly: true })
+  const count = reader.prepare("SELECT count(*) FROM updates WHERE doc = 'doc'").pluck()
+  // Nothing committed for a minute: the first append does not wait for the gap.
+  const waited = await Promise.race([
+    store.append('doc', new Uint8Array([0])).then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, true).unref()),
+  ])
+  assert.equal(waited, false)
+  assert.equal(count.get(), 1)
+  // A commit just began: what arrives over the next turns of the event loop waits for the next one.
+  const first = store.append('doc', new Uint8Array([1]))
+  await new Promise((resolve) => setImmediate(resolve))
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(count.get(), 1, 'not committed while the gap lasts')
+  const second = store.append('doc', new Uint8Array([2]))
+  // close() commits what is gathered rather than wait out the gap.
+  await store.close()
+  await Promise.all([first, second])
+  assert.equal(count.get(), 3)
+  reader.close()
+  removeDir(dir)
+})
+
 /** The docs row of `name` as another connection to the file sees it. */
 function docsRow(dir: string, name: string): { size: number; updated_at: number } | undefined {
   const reader = new Database(join(dir, 'tandem.db'), { readonly: true })
