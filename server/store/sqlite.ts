@@ -103,17 +103,14 @@ function migrateUpdatesTable(db: Database.Database): void {
 export class SqliteStore extends GroupCommitStore implements DocStore {
   private readonly db: Database.Database
   private readonly stmts
-  /**
-   * Writes a batch's operations in one transaction, and the owed metadata
-   * with them when `withOwed`.
-   */
-  private readonly writeBatch: (ops: StoreOp[], now: number, withOwed: boolean) => BatchWritten
+  /** Writes a batch's operations in one transaction. */
+  private readonly writeBatch: (ops: StoreOp[], now: number) => BatchWritten
+  /** Writes every owed size and time to the docs rows in one transaction. */
+  private readonly writeOwedRows: () => void
   /** Per document: what was committed to its log but is not yet in its docs row. */
   private owed = new Map<string, OwedMetadata>()
   private readonly metadataIntervalMs: number
   private metadataTimer: NodeJS.Timeout | null = null
-  /** The metadata timer fired while a batch was pending: that batch writes the owed rows. */
-  private metadataDue = false
 
   constructor(options: SqliteStoreOptions) {
     super()
@@ -157,7 +154,7 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     }
     // Built once: each transaction() call makes four wrapper functions, 1.6-1.9 % of the busy
     // relay's main thread in scenario 1's profile when it was called per group commit.
-    this.writeBatch = this.db.transaction((ops: StoreOp[], now: number, withOwed: boolean) => {
+    this.writeBatch = this.db.transaction((ops: StoreOp[], now: number) => {
       // Appended bytes per document in this batch.
       const grown = new Map<string, OwedMetadata>()
       const compacted = new Set<string>()
@@ -185,11 +182,10 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
           }
         }
       }
-      if (withOwed) {
-        for (const [name, owed] of this.owed) if (!compacted.has(name)) this.stmts.touch.run({ name, now: owed.at, bytes: owed.bytes })
-        for (const [name, { bytes }] of grown) this.stmts.touch.run({ name, now, bytes })
-      }
       return { grown, compacted }
+    })
+    this.writeOwedRows = this.db.transaction(() => {
+      for (const [name, owed] of this.owed) this.stmts.touch.run({ name, now: owed.at, bytes: owed.bytes })
     })
   }
 
@@ -271,28 +267,22 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     const batch = this.pending
     if (!batch) return
     this.pending = null
-    const withOwed = this.metadataDue
     let written: BatchWritten
     try {
-      written = this.writeBatch(batch.ops, Date.now(), withOwed)
+      written = this.writeBatch(batch.ops, Date.now())
     } catch (err) {
       batch.failed(err as Error)
       return
     }
-    if (withOwed) {
-      this.metadataDue = false
-      this.owed = new Map()
-    } else {
-      for (const name of written.compacted) this.owed.delete(name)
-      for (const [name, { bytes, at }] of written.grown) {
-        const owed = this.owed.get(name)
-        if (owed) {
-          owed.bytes += bytes
-          owed.at = at
-        } else this.owed.set(name, { bytes, at })
-      }
-      this.writeOwedLater()
+    for (const name of written.compacted) this.owed.delete(name)
+    for (const [name, { bytes, at }] of written.grown) {
+      const owed = this.owed.get(name)
+      if (owed) {
+        owed.bytes += bytes
+        owed.at = at
+      } else this.owed.set(name, { bytes, at })
     }
+    this.writeOwedLater()
     batch.committed()
   }
 
@@ -301,10 +291,8 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     if (this.metadataTimer || this.owed.size === 0 || this.closed) return
     this.metadataTimer = setTimeout(() => {
       this.metadataTimer = null
-      if (this.closed) return
-      // A batch is gathering: it writes them in its own transaction.
-      if (this.pending) this.metadataDue = true
-      else this.writeOwed()
+      // A transaction of its own: one commit a second beside the batches' hundreds.
+      if (!this.closed) this.writeOwed()
     }, this.metadataIntervalMs)
     // Owed metadata never holds a process open: close() writes it.
     this.metadataTimer.unref()
@@ -314,7 +302,7 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
   private writeOwed(): void {
     if (this.owed.size === 0) return
     try {
-      this.writeBatch([], 0, true)
+      this.writeOwedRows()
       this.owed = new Map()
     } catch {
       // The rows stay owed (list() still shows them) and the next try comes with the timer.

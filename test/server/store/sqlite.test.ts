@@ -119,14 +119,14 @@ test('a commit writes the document row once, not its size each time; the list sh
   removeDir(dir)
 })
 
-test('owed sizes and times reach the document rows when the interval has passed, beside a gathering batch too', async () => {
+test('owed sizes and times reach the document rows when the interval has passed, while appends keep coming', async () => {
   const dir = tempDir()
   const store = new SqliteStore({ dataDir: dir, durability: 'process', metadataIntervalMs: 20 })
   await store.append('a', new Uint8Array(3))
   const before = Date.now()
   await store.append('b', new Uint8Array(4))
   await store.append('c', new Uint8Array(1))
-  // Appends keep coming, so the timer most often finds a batch gathering.
+  // Appends keep coming meanwhile.
   while (docsRow(dir, 'a')!.size !== 3 || docsRow(dir, 'b')!.size !== 4) await store.append('c', new Uint8Array(1))
   assert.ok(docsRow(dir, 'b')!.updated_at >= before)
   const list = await store.list()
