@@ -13,6 +13,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DocInfo, DocStore } from './store.js'
 import { GroupCommitStore, type StoreOp } from './batch.js'
+import { WAL_SYNC_DELAY_MS, WalSync } from './wal-sync.js'
 
 /** How hard a commit is made to stick. */
 export type Durability = 'process' | 'fsync'
@@ -29,6 +30,11 @@ export interface SqliteStoreOptions {
   metadataIntervalMs?: number
   /** Least time between the starts of two commits (ms); 0 commits in every turn of the event loop. */
   minCommitGapMs?: number
+  /**
+   * How long after a commit the write-ahead log is flushed in the background
+   * (ms; durability 'process' only, where commits do not fsync); 0 never does.
+   */
+  walSyncDelayMs?: number
 }
 
 /**
@@ -111,6 +117,8 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
   private owed = new Map<string, OwedMetadata>()
   private readonly metadataIntervalMs: number
   private metadataTimer: NodeJS.Timeout | null = null
+  /** Flushes the log between checkpoints (null at durability 'fsync', whose commits flush it). */
+  readonly walSync: WalSync | null
 
   constructor(options: SqliteStoreOptions) {
     super()
@@ -120,6 +128,8 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     this.db = new Database(join(options.dataDir, 'tandem.db'))
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.durability === 'fsync' ? 'FULL' : 'NORMAL'}`)
+    const walSyncDelayMs = options.walSyncDelayMs ?? WAL_SYNC_DELAY_MS
+    this.walSync = options.durability === 'process' && walSyncDelayMs > 0 ? new WalSync(join(options.dataDir, 'tandem.db-wal'), walSyncDelayMs) : null
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS docs (
         name TEXT PRIMARY KEY,
@@ -259,6 +269,7 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     this.metadataTimer = null
     this.writeOwed()
     this.closed = true
+    await this.walSync?.close()
     this.db.close()
   }
 
@@ -283,6 +294,7 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
       } else this.owed.set(name, { bytes, at })
     }
     this.writeOwedLater()
+    this.walSync?.committed()
     batch.committed()
   }
 
@@ -304,6 +316,7 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     try {
       this.writeOwedRows()
       this.owed = new Map()
+      this.walSync?.committed()
     } catch {
       // The rows stay owed (list() still shows them) and the next try comes with the timer.
       this.writeOwedLater()
