@@ -22,6 +22,8 @@ export interface Settings {
   largeDocEdits: number
   /** Scenario 4: seconds of flooding. */
   throughputSeconds: number
+  /** Scenario 2: runs per server, alternating servers (A B, then B A, …), each a fresh server for BENCH_DURATION_S. */
+  manyRoomsRuns: number
   /** Scenario 1: interleaved rounds per server, together BENCH_DURATION_S. */
   busyRoomRounds: number
   /** Scenario 7a: measured rounds per setup (each a quarter of the live duration). */
@@ -69,6 +71,7 @@ const KNOBS: Knob[] = [
   { env: 'BENCH_WARMUP_S', default: '3', help: 'unmeasured warm-up seconds before each live run', apply: (s, raw) => (s.warmupSeconds = int(raw, 'BENCH_WARMUP_S')) },
   { env: 'BENCH_WORKERS', default: '2', help: 'load-generator worker threads', apply: (s, raw) => (s.workers = Math.max(1, int(raw, 'BENCH_WORKERS'))) },
   { env: 'BENCH_S2_DOCS', default: '2000', help: 'scenario 2 documents (5 clients each)', apply: (s, raw) => (s.manyRoomsDocs = int(raw, 'BENCH_S2_DOCS')) },
+  { env: 'BENCH_S2_RUNS', default: '2', help: 'scenario 2 runs per server, alternating servers, each a fresh server for BENCH_DURATION_S', apply: (s, raw) => (s.manyRoomsRuns = Math.max(1, int(raw, 'BENCH_S2_RUNS'))) },
   { env: 'BENCH_S3_EDITS', default: '250000', help: 'scenario 3 minimum edits', apply: (s, raw) => (s.largeDocEdits = int(raw, 'BENCH_S3_EDITS')) },
   { env: 'BENCH_S4_SECONDS', default: '10', help: 'scenario 4 (and 7b) seconds of flooding', apply: (s, raw) => (s.throughputSeconds = int(raw, 'BENCH_S4_SECONDS')) },
   { env: 'BENCH_S1_ROUNDS', default: '4', help: 'scenario 1 interleaved rounds per server, together BENCH_DURATION_S', apply: (s, raw) => (s.busyRoomRounds = Math.max(1, int(raw, 'BENCH_S1_ROUNDS'))) },

@@ -70,8 +70,9 @@ export interface LiveSamples {
 }
 
 /**
- * One row from several runs against the same servers: deliveries pooled
- * (percentiles over all of them), counts and CPU summed, peak RSS of the last.
+ * One row from several runs: deliveries pooled (percentiles over all of
+ * them), counts and CPU summed, the highest peak RSS (the last one's when
+ * the runs shared a server, whose peak only grows).
  */
 export function mergeLiveRows(rows: Array<LiveRow & LiveSamples>): LiveRow {
   const total = rows.reduce((n, r) => n + r.latencies.length, 0)
@@ -88,7 +89,7 @@ export function mergeLiveRows(rows: Array<LiveRow & LiveSamples>): LiveRow {
     target: rows[0]!.target,
     ...latencySummary(latencies),
     cpu: sum('cpu'),
-    rss: rows[rows.length - 1]!.rss,
+    rss: Math.max(...rows.map((r) => r.rss)),
     delivered: sum('delivered'),
     expected: sum('expected'),
     generatorCpu: sum('generatorCpu'),
@@ -101,7 +102,7 @@ export function mergeLiveRows(rows: Array<LiveRow & LiveSamples>): LiveRow {
 }
 
 /** Runs `spec` against a fresh `target` server. */
-export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[] = []): Promise<LiveRow> {
+export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[] = []): Promise<LiveRow & LiveSamples> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'))
   const server = await startServer(target, { dataDir, nodeFlags })
   try {
