@@ -10,6 +10,17 @@ export function latencySummary(samples: Float64Array): { p50: number; p99: numbe
   return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1]! }
 }
 
+/** Several runs' samples end to end, for percentiles over all of them. */
+export function pooledSamples<T extends Float64Array | Uint8Array>(runs: T[]): T {
+  const pooled = new (runs[0]!.constructor as new (length: number) => T)(runs.reduce((n, r) => n + r.length, 0))
+  let at = 0
+  for (const r of runs) {
+    pooled.set(r, at)
+    at += r.length
+  }
+  return pooled
+}
+
 /** A Markdown table. */
 export function table(header: string[], rows: Array<Array<string | number>>): string {
   const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`

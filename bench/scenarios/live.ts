@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { LoadPool } from '../loadgen/pool.js'
 import type { DocPlan } from '../loadgen/messages.js'
 import { cpuSeconds, peakRssBytes, startServer } from '../servers.js'
-import { latencySummary } from '../report.js'
+import { latencySummary, pooledSamples } from '../report.js'
 import { addTicks, hostTicks, ticksBetween, type HostTicks } from '../host-cpu.js'
 import type { Target } from '../wire.js'
 
@@ -75,15 +75,8 @@ export interface LiveSamples {
  * the runs shared a server, whose peak only grows).
  */
 export function mergeLiveRows(rows: Array<LiveRow & LiveSamples>): LiveRow {
-  const total = rows.reduce((n, r) => n + r.latencies.length, 0)
-  const latencies = new Float64Array(total)
-  const crossed = new Uint8Array(total)
-  let at = 0
-  for (const r of rows) {
-    latencies.set(r.latencies, at)
-    crossed.set(r.crossed, at)
-    at += r.latencies.length
-  }
+  const latencies = pooledSamples(rows.map((r) => r.latencies))
+  const crossed = pooledSamples(rows.map((r) => r.crossed))
   const sum = (key: 'cpu' | 'delivered' | 'expected' | 'generatorCpu' | 'connectSeconds' | 'failedClients') => rows.reduce((n, r) => n + r[key], 0)
   return {
     target: rows[0]!.target,

@@ -27,7 +27,7 @@ import { buildRichDoc } from '../rich-doc.js'
 import { startServer, type ServerUnderTest } from '../servers.js'
 import { LoadPool } from '../loadgen/pool.js'
 import { plans, type LiveSpec } from './live.js'
-import { fixed, latencySummary, table, type Goal, type Section } from '../report.js'
+import { fixed, latencySummary, pooledSamples, table, type Goal, type Section } from '../report.js'
 import type { Settings } from '../settings.js'
 
 /** Timed requests per route, after WARMUP untimed ones. */
@@ -108,12 +108,7 @@ interface LiveWithVersions {
 
 /** The runs of one setting as one row: deliveries pooled, counts summed. */
 function pooled(runs: LiveWithVersions[]): Omit<LiveWithVersions, 'latencies'> & { p50: number; p99: number; max: number } {
-  const latencies = new Float64Array(runs.reduce((n, r) => n + r.latencies.length, 0))
-  let at = 0
-  for (const r of runs) {
-    latencies.set(r.latencies, at)
-    at += r.latencies.length
-  }
+  const latencies = pooledSamples(runs.map((r) => r.latencies))
   const sum = (key: 'delivered' | 'expected' | 'versions') => runs.reduce((n, r) => n + r[key], 0)
   return { mode: runs[0]!.mode, intervalMs: runs[0]!.intervalMs, ...latencySummary(latencies), delivered: sum('delivered'), expected: sum('expected'), versions: sum('versions') }
 }
