@@ -125,11 +125,12 @@ export class SqliteStore extends GroupCommitStore implements DocStore {
     this.metadataIntervalMs = options.metadataIntervalMs ?? METADATA_INTERVAL_MS
     this.minCommitGapMs = options.minCommitGapMs ?? MIN_COMMIT_GAP_MS
     mkdirSync(options.dataDir, { recursive: true })
-    this.db = new Database(join(options.dataDir, 'tandem.db'))
+    const dbPath = join(options.dataDir, 'tandem.db')
+    this.db = new Database(dbPath)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.durability === 'fsync' ? 'FULL' : 'NORMAL'}`)
     const walSyncDelayMs = options.walSyncDelayMs ?? WAL_SYNC_DELAY_MS
-    this.walSync = options.durability === 'process' && walSyncDelayMs > 0 ? new WalSync(join(options.dataDir, 'tandem.db-wal'), walSyncDelayMs) : null
+    this.walSync = options.durability === 'process' && walSyncDelayMs > 0 ? new WalSync(`${dbPath}-wal`, walSyncDelayMs) : null
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS docs (
         name TEXT PRIMARY KEY,

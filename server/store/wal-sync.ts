@@ -29,7 +29,7 @@ export class WalSync {
   /** A commit came while a flush was running: flush once more after it. */
   private again = false
   private closed = false
-  /** Settles the promise nextFlush() handed out. */
+  /** Settle the promises nextFlush() handed out. */
   private flushWaiters: Array<() => void> = []
 
   /**
@@ -61,6 +61,8 @@ export class WalSync {
         }
       })
     }, this.delayMs)
+    // Not unref'd: a store left unclosed holds the process for one delay at most, and
+    // whoever awaits nextFlush() must not find the event loop already gone.
   }
 
   /** Resolves when the next background flush has finished (or failed: the checkpoint covers it). */
