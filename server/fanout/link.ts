@@ -91,7 +91,7 @@ export class RoomLink implements RoomFanout {
     try {
       switch (message.kind) {
         case 'update':
-          Y.applyUpdate(room.doc, message.update, REMOTE)
+          room.applyFromRelay(message.update)
           break
         case 'awareness':
           this.track(message.relay, message.update)

@@ -27,6 +27,7 @@ import { Refusal, type UnsavedBytes } from '../limits.js'
 import { MAX_TITLE_LENGTH, TITLE_TEXT } from '../../shared/docmodel.js'
 import { REMOTE, type RoomFanout } from './fanout.js'
 import { releaseFinishedTransactions } from './transactions.js'
+import { DocChanges } from './changes.js'
 
 /** What a room needs from a connection. */
 export interface Peer {
@@ -68,6 +69,10 @@ const HYDRATE = Symbol('hydrate')
 
 export class Room {
   private readonly ydoc: Y.Doc
+  /** Reports each change to `ydoc` (see commitThenRelay); applies peers' updates. */
+  private readonly changes: DocChanges
+  /** Called after each change, with its origin (see onChange). */
+  private readonly changeListeners: ((origin: unknown) => void)[] = []
   /**
    * Stored updates not yet applied to the Y.Doc. Applying a large document
    * takes Yjs a while (far longer in a freshly started, unoptimised process),
@@ -132,15 +137,19 @@ export class Room {
     this.storedTitle = updates.length > 0 ? null : ''
     this.logRows = updates.length
     this.logBytes = updates.reduce((sum, u) => sum + u.byteLength, 0)
-    this.ydoc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
-      if (origin === HYDRATE) return
-      // Read from the transaction rather than by observing the title text, which
-      // would create that type (and its observer) in every room, edited or not.
-      // A root type exists in `share` once any update touched it.
-      const titleText = this.ydoc.share.get(TITLE_TEXT)
-      if (titleText && transaction.changed.has(titleText)) this.titleTouched = true
-      this.commitThenRelay(update, origin)
-    })
+    this.changes = new DocChanges(
+      this.ydoc,
+      (update, transaction) => {
+        // Read from the transaction rather than by observing the title text, which
+        // would create that type (and its observer) in every room, edited or not.
+        // A root type exists in `share` once any update touched it.
+        const titleText = this.ydoc.share.get(TITLE_TEXT)
+        if (titleText && transaction.changed.has(titleText)) this.titleTouched = true
+        this.commitThenRelay(update, transaction.origin)
+        for (const listener of this.changeListeners) listener(transaction.origin)
+      },
+      HYDRATE,
+    )
 
     this.awareness = new awarenessProtocol.Awareness(this.ydoc)
     this.awareness.setLocalState(null)
@@ -164,9 +173,12 @@ export class Room {
    * does not apply it: a cold document stays answered from its stored bytes.
    */
   onChange(listener: (origin: unknown) => void): void {
-    this.ydoc.on('update', (_update: Uint8Array, origin: unknown) => {
-      if (origin !== HYDRATE) listener(origin)
-    })
+    this.changeListeners.push(listener)
+  }
+
+  /** Applies an update another relay committed: relayed to this relay's peers, not stored again. */
+  applyFromRelay(update: Uint8Array): void {
+    this.apply(update, REMOTE)
   }
 
   /** Calls `listener` once the room is destroyed. */
@@ -233,10 +245,13 @@ export class Room {
         this.refuseIfTooLarge(message.update)
         // A new client answers our step 1 with an empty update: nothing to
         // apply, but it still counts as a frame to acknowledge.
-        // Emits 'update' (-> commitThenRelay) when it changes the document.
         if (!isEmptyUpdate(message.update)) {
           this.refuseIfBacklogged(message.update)
-          Y.applyUpdate(this.doc, message.update, peer)
+          // -> commitThenRelay when it changes the document. A live edit is relayed as the
+          // peer sent it. A reconnecting peer's step 2 carries its whole delete set: only
+          // what is new in it is stored and relayed (Yjs encodes that).
+          if (message.kind === 'sync-update') this.apply(message.update, peer)
+          else Y.applyUpdate(this.doc, message.update, peer)
         }
         const received = ++peer.updatesReceived
         // Acknowledged only once committed: "saved" must never be a guess.
@@ -316,6 +331,12 @@ export class Room {
       }
     }, origin)
     return readable
+  }
+
+  /** Applies `update` with `origin`, the stored log first; a change it makes may be reported as `update` itself. */
+  private apply(update: Uint8Array, origin: unknown): void {
+    if (this.unapplied) this.hydrate()
+    this.changes.apply(update, origin)
   }
 
   /** Applies the stored log to the Y.Doc (see `unapplied`). */
