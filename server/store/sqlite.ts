@@ -44,7 +44,8 @@ export interface SqliteStoreOptions {
  * its locks, the WAL's header and checksums); with 10,000 clients in 2,000 documents
  * the relay made ~1,250 commits a second of 1.6 updates each, and this gap cut
  * its CPU by a tenth for ~1.3 ms more median latency (bench/README, ninth
- * round). A relay that commits less often than this never waits.
+ * round). A relay that commits less often than this never waits, nor does
+ * one whose writes are too few for gathering to pay (see batch.ts).
  */
 const MIN_COMMIT_GAP_MS = 1
 
