@@ -90,10 +90,22 @@ const TICKS_PER_SECOND = 100
 
 /** User + system CPU seconds the process has used so far. */
 export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid)
+  return user + system
+}
+
+/**
+ * The process's CPU seconds so far in its own code (user) and in the kernel
+ * on its behalf (system: socket writes, file writes, fsyncs). A relay's
+ * system time is mostly one socket write per delivered frame, which every
+ * server makes alike, so the split shows how much of a CPU ratio is left to
+ * the server's own code (bench/README, twelfth round).
+ */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   // Fields after the command name, which may contain spaces, in parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND }
 }
 
 /** Peak resident memory of the process so far (VmHWM), in bytes. */

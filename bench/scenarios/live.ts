@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LoadPool } from '../loadgen/pool.js'
 import type { DocPlan } from '../loadgen/messages.js'
-import { cpuSeconds, peakRssBytes, startServer } from '../servers.js'
+import { cpuTimes, peakRssBytes, startServer } from '../servers.js'
 import { latencySummary, pooledSamples } from '../report.js'
 import { addTicks, hostTicks, ticksBetween, type HostTicks } from '../host-cpu.js'
 import type { Target } from '../wire.js'
@@ -36,6 +36,8 @@ export interface LiveRow {
   max: number
   /** Server CPU seconds during the run. */
   cpu: number
+  /** Of `cpu`, the seconds spent in the kernel (system time). */
+  kernelCpu: number
   /** Server peak RSS, bytes. */
   rss: number
   delivered: number
@@ -77,11 +79,12 @@ export interface LiveSamples {
 export function mergeLiveRows(rows: Array<LiveRow & LiveSamples>): LiveRow {
   const latencies = pooledSamples(rows.map((r) => r.latencies))
   const crossed = pooledSamples(rows.map((r) => r.crossed))
-  const sum = (key: 'cpu' | 'delivered' | 'expected' | 'generatorCpu' | 'connectSeconds' | 'failedClients') => rows.reduce((n, r) => n + r[key], 0)
+  const sum = (key: 'cpu' | 'kernelCpu' | 'delivered' | 'expected' | 'generatorCpu' | 'connectSeconds' | 'failedClients') => rows.reduce((n, r) => n + r[key], 0)
   return {
     target: rows[0]!.target,
     ...latencySummary(latencies),
     cpu: sum('cpu'),
+    kernelCpu: sum('kernelCpu'),
     rss: Math.max(...rows.map((r) => r.rss)),
     delivered: sum('delivered'),
     expected: sum('expected'),
@@ -115,7 +118,14 @@ export async function runLive(target: Target, spec: LiveSpec, nodeFlags: string[
  */
 export async function measureLive(target: Target, ports: number[], pids: number[], spec: LiveSpec, reuse?: LoadPool): Promise<LiveRow & LiveSamples> {
   const pool = reuse ?? LoadPool.start(spec.workers)
-  const cpuOf = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)
+  const cpuOf = () =>
+    pids.reduce(
+      (sum, pid) => {
+        const { user, system } = cpuTimes(pid)
+        return { user: sum.user + user, system: sum.system + system }
+      },
+      { user: 0, system: 0 },
+    )
   try {
     const connectStart = performance.now()
     const { failed } = await pool.connect(target, ports, plans(spec, `live-${Date.now().toString(36)}`))
@@ -132,7 +142,7 @@ export async function measureLive(target: Target, ports: number[], pids: number[
       durationMs: spec.durationMs,
       drainMs: 10_000,
     })
-    const cpu = cpuOf() - cpu0
+    const cpu1 = cpuOf()
     const gen = process.cpuUsage(gen0)
     const host = ticksBetween(host0, hostTicks())
     const rss = pids.reduce((sum, pid) => sum + peakRssBytes(pid), 0)
@@ -140,7 +150,8 @@ export async function measureLive(target: Target, ports: number[], pids: number[
     return {
       target,
       ...latencySummary(result.latencies),
-      cpu,
+      cpu: cpu1.user + cpu1.system - (cpu0.user + cpu0.system),
+      kernelCpu: cpu1.system - cpu0.system,
       rss,
       delivered: result.delivered,
       expected: result.expected,

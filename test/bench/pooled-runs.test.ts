@@ -10,9 +10,9 @@ test('samples of several runs are pooled end to end, in run order', () => {
   assert.deepEqual([...bytes], [0, 1, 1])
 })
 
-test('runs of one server on fresh processes: percentiles over all deliveries, CPU and counts summed, the highest peak RSS', () => {
+test('runs of one server on fresh processes: percentiles over all deliveries, CPU (and its kernel part) and counts summed, the highest peak RSS', () => {
   const run = (latencies: number[], cpu: number, rss: number): LiveRow & LiveSamples => ({
-    target: 'tandem', p50: 0, p99: 0, max: 0, cpu, rss, delivered: latencies.length, expected: latencies.length,
+    target: 'tandem', p50: 0, p99: 0, max: 0, cpu, kernelCpu: cpu / 2, rss, delivered: latencies.length, expected: latencies.length,
     generatorCpu: 1, connectSeconds: 1, failedClients: 0,
     host: { total: 100, stolen: 1 },
     sameServer: { p50: 0, p99: 0, max: 0, n: 0 }, crossServer: { p50: 0, p99: 0, max: 0, n: 0 },
@@ -23,6 +23,7 @@ test('runs of one server on fresh processes: percentiles over all deliveries, CP
   assert.equal(row.max, 60)
   assert.equal(row.p50, 5)
   assert.equal(row.cpu, 3)
+  assert.equal(row.kernelCpu, 1.5)
   assert.equal(row.delivered, 8)
   assert.equal(row.rss, 200, 'the higher peak, though it was not the last run')
 })
